@@ -1,0 +1,54 @@
+import { ExtenderError, formatProblem } from '../errors.js'
+import { serve } from './serve.js'
+
+const usage = `usage: hybrid-extender <command> [options]
+
+commands:
+  serve      run the scheduler extender (see --help of each command)
+`
+
+/** Output streams, replaceable in tests. */
+export interface Io {
+  out: (text: string) => void
+  err: (text: string) => void
+}
+
+const stdio: Io = {
+  out: (t) => process.stdout.write(t),
+  err: (t) => process.stderr.write(t),
+}
+
+/** Runs a command line; resolves to the exit code. Long-running commands resolve when they stop. */
+export async function main(argv: string[], io: Io = stdio): Promise<number> {
+  const [command, ...rest] = argv
+  try {
+    switch (command) {
+      case 'serve':
+        return await serve(rest, io)
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        io.out(usage)
+        return command === undefined ? 2 : 0
+      default:
+        io.err(`hybrid-extender: unknown command "${command}"\n${usage}`)
+        return 2
+    }
+  } catch (err) {
+    return reportError(err, io)
+  }
+}
+
+/** Prints an error for a person: the message, then every located problem. */
+export function reportError(err: unknown, io: Io, file?: string): number {
+  if (err instanceof ExtenderError) {
+    io.err(`hybrid-extender: ${err.message}\n`)
+    if (err.problems.length > 1) {
+      for (const p of err.problems) io.err(`  ${formatProblem(p, file)}\n`)
+    }
+    return err.code === 'HX_USAGE' ? 2 : 1
+  }
+  io.err(`hybrid-extender: ${(err as Error)?.stack ?? String(err)}\n`)
+  return 1
+}

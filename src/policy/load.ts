@@ -1,0 +1,118 @@
+import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { Ajv, type ErrorObject } from 'ajv'
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml'
+import { ExtenderError, type Problem } from '../errors.js'
+import { compilePolicy, checkReferences } from './compile.js'
+import { policySchema } from './schema.js'
+import type { CompiledPolicy, PolicyDocument } from './types.js'
+
+const ajv = new Ajv({ allErrors: true, strict: false })
+const validate = ajv.compile<PolicyDocument>(policySchema)
+
+/** Upper bound on YAML alias expansion: a policy never needs many. */
+const maxAliasCount = 50
+
+/** Parses, validates and compiles policy text; throws an {@link ExtenderError} listing every problem. */
+export function loadPolicyText(text: string, source: string): CompiledPolicy {
+  const lineCounter = new LineCounter()
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false })
+  if (doc.errors.length > 0) {
+    const problems = doc.errors.map((e): Problem => {
+      const pos = lineCounter.linePos(e.pos[0])
+      return { path: '', message: e.message.split('\n')[0] ?? e.code, line: pos.line, column: pos.col }
+    })
+    throw new ExtenderError('HX_POLICY_YAML', summary(source, problems), { problems })
+  }
+
+  let data: unknown
+  try {
+    data = doc.toJS({ maxAliasCount })
+  } catch (err) {
+    const problems = [{ path: '', message: (err as Error).message }]
+    throw new ExtenderError('HX_POLICY_YAML', summary(source, problems), { problems, cause: err })
+  }
+
+  if (!validate(data)) {
+    const problems = (validate.errors ?? []).map((e) => locate(doc, lineCounter, schemaProblem(e)))
+    throw new ExtenderError('HX_POLICY_SCHEMA', summary(source, problems), { problems })
+  }
+
+  const referenceProblems = checkReferences(data).map((p) => locate(doc, lineCounter, p))
+  if (referenceProblems.length > 0) {
+    throw new ExtenderError('HX_POLICY_REFERENCE', summary(source, referenceProblems), {
+      problems: referenceProblems,
+    })
+  }
+  const hash = createHash('sha256').update(text).digest('hex')
+  return compilePolicy(data, { hash, source })
+}
+
+/** Reads and loads a policy file. */
+export function loadPolicyFile(path: string): CompiledPolicy {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (err) {
+    const message = `cannot read policy file ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`
+    throw new ExtenderError('HX_POLICY_READ', message, { cause: err })
+  }
+  return loadPolicyText(text, path)
+}
+
+function summary(source: string, problems: Problem[]): string {
+  const first = problems[0]
+  const where = first?.line === undefined ? source : `${source}:${first.line}:${first.column}`
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''
+  return `invalid policy ${where}: ${first?.path || '/'}: ${first?.message ?? 'invalid'}${more}`
+}
+
+function schemaProblem(e: ErrorObject): Problem {
+  const p = e.params as Record<string, unknown>
+  switch (e.keyword) {
+    case 'additionalProperties':
+      return { path: `${e.instancePath}/${String(p.additionalProperty)}`, message: 'unknown key' }
+    case 'required':
+      return { path: e.instancePath, message: `missing required key "${String(p.missingProperty)}"` }
+    case 'enum':
+      return {
+        path: e.instancePath,
+        message: `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`,
+      }
+    case 'const':
+      return { path: e.instancePath, message: `must be ${JSON.stringify(p.allowedValue)}` }
+    default:
+      return { path: e.instancePath, message: e.message ?? e.keyword }
+  }
+}
+
+/** Adds the line and column of the YAML node at the problem's path. */
+function locate(doc: Document, lines: LineCounter, problem: Problem): Problem {
+  const segments = problem.path.split('/').slice(1).map(unescapePointer)
+  let node: unknown = doc.contents
+  let offset: number | undefined = rangeStart(node)
+  for (const seg of segments) {
+    if (isMap(node)) {
+      const pair = node.items.find((it) => isPair(it) && isScalar(it.key) && String(it.key.value) === seg)
+      if (pair === undefined) break
+      offset = rangeStart(pair.key) ?? offset
+      node = pair.value
+      if (seg !== segments[segments.length - 1]) offset = rangeStart(node) ?? offset
+    } else if (isSeq(node)) {
+      node = node.items[Number(seg)]
+      offset = rangeStart(node) ?? offset
+    } else break
+  }
+  if (offset === undefined) return problem
+  const pos = lines.linePos(offset)
+  return { ...problem, line: pos.line, column: pos.col }
+}
+
+function rangeStart(node: unknown): number | undefined {
+  const range = (node as { range?: [number, number, number] } | null)?.range
+  return range?.[0]
+}
+
+function unescapePointer(segment: string): string {
+  return segment.replace(/~1/g, '/').replace(/~0/g, '~')
+}

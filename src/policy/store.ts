@@ -1,0 +1,34 @@
+import type { Metrics } from '../metrics.js'
+import type { CompiledPolicy } from './types.js'
+
+/**
+ * Holds the active policy. Requests read `current` once at their start, so a
+ * swap never mixes two policies within one decision.
+ */
+export class PolicyStore {
+  #current: CompiledPolicy
+  readonly #metrics: Metrics | undefined
+
+  constructor(initial: CompiledPolicy, metrics?: Metrics) {
+    this.#current = initial
+    this.#metrics = metrics
+    this.#publish()
+  }
+
+  get current(): CompiledPolicy {
+    return this.#current
+  }
+
+  /** Makes `next` the active policy. */
+  swap(next: CompiledPolicy): void {
+    this.#current = next
+    this.#publish()
+  }
+
+  #publish(): void {
+    if (this.#metrics === undefined) return
+    this.#metrics.policyInfo.reset()
+    this.#metrics.policyInfo.set({ name: this.#current.name, hash: this.#current.hash }, 1)
+    this.#metrics.policyLoadedSeconds.set(Date.now() / 1000)
+  }
+}

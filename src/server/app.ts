@@ -1,0 +1,141 @@
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import type { NodeSource } from '../cluster/source.js'
+import { ExtenderError } from '../errors.js'
+import type { Metrics } from '../metrics.js'
+import type { PolicyStore } from '../policy/store.js'
+import { decodeExtenderArgs } from '../wire/decode.js'
+import { filterError, filterResult, prioritizeResult } from '../wire/encode.js'
+import { answer, recordFilter } from './extender.js'
+
+/** Default request body limit: 5,000 full Node objects are about 20 MiB. */
+export const defaultBodyLimitBytes = 128 * 1024 * 1024
+
+export interface AppOptions {
+  policy: PolicyStore
+  metrics: Metrics
+  /** Node source for names-only requests; without it every name is unknown. */
+  nodes?: NodeSource
+  /** pino options, or false for no logs. */
+  logger?: boolean | Record<string, unknown>
+  bodyLimitBytes?: number
+}
+
+type Verb = 'filter' | 'prioritize'
+
+const json = 'application/json; charset=utf-8'
+
+/** Builds the HTTP service: extender verbs, metrics and probes. */
+export function buildApp(opts: AppOptions): FastifyInstance {
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: opts.bodyLimitBytes ?? defaultBodyLimitBytes,
+    // A urlPrefix ending in "/" makes kube-scheduler call "//filter".
+    routerOptions: { ignoreDuplicateSlashes: true, ignoreTrailingSlash: true },
+  })
+  const { metrics } = opts
+  app.addHook('onRequest', async (req) => {
+    started.set(req, process.hrtime.bigint())
+  })
+
+  // Every body is read as JSON, whatever its content type: curl's default
+  // form type included. Parse errors become 400s naming the problem.
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, body === '' ? undefined : JSON.parse(body as string))
+    } catch (err) {
+      const message = `request body is not valid JSON: ${(err as Error).message}`
+      done(new ExtenderError('HX_REQUEST_JSON', message, { cause: err }), undefined)
+    }
+  })
+
+  app.setErrorHandler((err: Error & { code?: string; statusCode?: number }, req, reply) => {
+    const verb = verbOf(req.url)
+    if (verb !== undefined) countRequest(metrics, verb, 'bad_request', req)
+    if (err instanceof ExtenderError) return reply.code(400).send({ code: err.code, message: err.message })
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return reply.code(413).send({ code: 'HX_REQUEST_TOO_LARGE', message: err.message })
+    }
+    if (err.statusCode !== undefined && err.statusCode < 500) {
+      return reply.code(err.statusCode).send({ code: err.code ?? 'HX_REQUEST_SHAPE', message: err.message })
+    }
+    req.log.error({ err }, 'request failed')
+    return reply.code(500).send({ code: 'HX_INTERNAL', message: 'internal error' })
+  })
+
+  const handle = (verb: Verb) => (req: FastifyRequest, reply: FastifyReply) =>
+    verb === 'filter' ? filter(req, reply) : prioritize(req, reply)
+
+  const filter = (req: FastifyRequest, reply: FastifyReply) => {
+    let payload: string
+    let result = 'ok'
+    try {
+      const args = decodeExtenderArgs(req.body)
+      const a = answer(args, opts.policy.current, opts.nodes)
+      const reply = filterResult(a.decision, { objects: args.nodes, names: args.nodes === null }, a.unknown)
+      payload = JSON.stringify(reply)
+      recordFilter(metrics, a)
+      metrics.requestNodes.observe({ verb: 'filter' }, a.decision.verdicts.length + a.unknown.length)
+      req.log.debug({ pod: a.decision.pod, class: a.decision.podClass.name }, 'filter decided')
+    } catch (err) {
+      // kube-scheduler reports a filter Error only when the status is 200.
+      result = err instanceof ExtenderError ? 'bad_request' : 'error'
+      if (result === 'error') req.log.error({ err }, 'filter failed')
+      payload = JSON.stringify(filterError(errorMessage(err)))
+    }
+    countRequest(metrics, 'filter', result, req)
+    return reply.code(200).type(json).send(payload)
+  }
+
+  const prioritize = (req: FastifyRequest, reply: FastifyReply) => {
+    // No error field in a prioritize reply: bad input gets a 400, which
+    // kube-scheduler ignores (the extender then adds no score).
+    const args = decodeExtenderArgs(req.body)
+    const a = answer(args, opts.policy.current, opts.nodes)
+    const payload = JSON.stringify(prioritizeResult(a.decision, a.unknown))
+    metrics.decisions.inc({ verb: 'prioritize', class: a.decision.podClass.name ?? 'none' })
+    metrics.requestNodes.observe({ verb: 'prioritize' }, a.decision.verdicts.length + a.unknown.length)
+    countRequest(metrics, 'prioritize', 'ok', req)
+    return reply.code(200).type(json).send(payload)
+  }
+
+  // Any path ending in a verb: kube-scheduler calls {urlPrefix}/{verb}.
+  app.post('/*', (req, reply) => {
+    const verb = verbOf(req.url)
+    if (verb === undefined) {
+      return reply.code(404).send({ code: 'HX_NOT_FOUND', message: `no extender verb at ${req.url}` })
+    }
+    return handle(verb)(req, reply)
+  })
+
+  app.get('/metrics', async (_req, reply) => {
+    const text = await metrics.registry.metrics()
+    return reply.type(metrics.registry.contentType).send(text)
+  })
+  app.get('/healthz', async () => ({ status: 'ok' }))
+  app.get('/readyz', async (_req, reply) => {
+    const ready = opts.nodes?.ready() ?? true
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready' })
+  })
+  return app
+}
+
+function verbOf(url: string): Verb | undefined {
+  const path = url.split('?')[0] ?? ''
+  const last = path.split('/').filter((s) => s !== '').pop()
+  return last === 'filter' || last === 'prioritize' ? last : undefined
+}
+
+function errorMessage(err: unknown): string {
+  if (err instanceof ExtenderError) return `${err.code}: ${err.message}`
+  return `internal error: ${(err as Error)?.message ?? String(err)}`
+}
+
+const started = new WeakMap<FastifyRequest, bigint>()
+
+function countRequest(metrics: Metrics, verb: Verb, result: string, req: FastifyRequest): void {
+  metrics.requests.inc({ verb, result })
+  const start = started.get(req)
+  const seconds = start === undefined ? 0 : Number(process.hrtime.bigint() - start) / 1e9
+  metrics.requestSeconds.observe({ verb, result }, seconds)
+}

@@ -1,0 +1,65 @@
+import { decide, type Decision } from '../engine/decide.js'
+import { nodeView, podView, type NodeView } from '../engine/views.js'
+import type { NodeSource } from '../cluster/source.js'
+import { unknownNodeMessage } from '../cluster/source.js'
+import type { Metrics } from '../metrics.js'
+import type { CompiledPolicy } from '../policy/types.js'
+import type { DecodedArgs } from '../wire/decode.js'
+import type { Preverdict } from '../wire/encode.js'
+
+/** A decision together with the nodes that never reached the engine. */
+export interface Answer {
+  decision: Decision
+  unknown: Preverdict[]
+}
+
+/**
+ * Resolves the request's candidates (objects from the body, or names through
+ * the node source) and asks the engine. Names nobody knows are answered here.
+ */
+export function answer(
+  args: DecodedArgs,
+  policy: CompiledPolicy,
+  source: NodeSource | undefined,
+  trace = false,
+): Answer {
+  const pod = podView(args.pod)
+  const views: NodeView[] = []
+  const unknown: Preverdict[] = []
+  if (args.nodes !== null) {
+    for (const [name, object] of args.nodes) views.push(nodeView(object, name))
+  } else {
+    const message = source?.unknownNodeMessage ?? unknownNodeMessage
+    for (const name of args.nodeNames ?? []) {
+      const view = source?.get(name)
+      if (view === undefined) unknown.push({ node: name, message })
+      else views.push(view)
+    }
+  }
+  const decision = decide(pod, views, policy, { usage: source?.usage, trace })
+  return { decision, unknown }
+}
+
+/** Counts a filter answer into the decision, verdict and rejection metrics. */
+export function recordFilter(metrics: Metrics, { decision, unknown }: Answer): void {
+  const cls = decision.podClass.name ?? 'none'
+  metrics.decisions.inc({ verb: 'filter', class: cls })
+  const verdicts = new Map<string, { pool: string; outcome: string; n: number }>()
+  const reasons = new Map<string, number>()
+  for (const v of decision.verdicts) {
+    const pool = v.pool ?? 'none'
+    const key = `${pool}\u0000${v.outcome}`
+    const entry = verdicts.get(key)
+    if (entry === undefined) verdicts.set(key, { pool, outcome: v.outcome, n: 1 })
+    else entry.n++
+    if (v.code !== undefined) reasons.set(v.code, (reasons.get(v.code) ?? 0) + 1)
+  }
+  if (unknown.length > 0) {
+    verdicts.set('unknown', { pool: 'none', outcome: 'fail', n: unknown.length })
+    reasons.set('unknown-node', (reasons.get('unknown-node') ?? 0) + unknown.length)
+  }
+  for (const { pool, outcome, n } of verdicts.values()) {
+    metrics.nodeVerdicts.inc({ class: cls, pool, outcome }, n)
+  }
+  for (const [reason, n] of reasons) metrics.rejections.inc({ reason }, n)
+}

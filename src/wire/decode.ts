@@ -1,0 +1,75 @@
+import { ExtenderError } from '../errors.js'
+
+type Json = Record<string, unknown>
+
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+/** ExtenderArgs after decoding: one entry per distinct node, in request order. */
+export interface DecodedArgs {
+  pod: Json
+  /** Full-object mode: the node objects by name (first copy of a duplicated name wins). */
+  nodes: Map<string, unknown> | null
+  /** Names-only mode: the distinct names. */
+  nodeNames: string[] | null
+}
+
+/** Folds a key as Go's encoding/json compares them (Unicode simple folding of ASCII keys). */
+function fold(key: string): string {
+  return key.replace(/\u017f/g, 's').toLowerCase()
+}
+
+/**
+ * Reads a field the way Go's decoder does: keys match case-insensitively and,
+ * of several keys naming the same field, the last one in the document wins.
+ */
+export function field(object: Json, name: string): unknown {
+  const folded = fold(name)
+  let found: unknown
+  for (const key of Object.keys(object)) if (key === name || fold(key) === folded) found = object[key]
+  return found
+}
+
+const shape = (message: string) => new ExtenderError('HX_REQUEST_SHAPE', message)
+
+/**
+ * Checks and decodes a parsed ExtenderArgs body. Throws HX_REQUEST_SHAPE,
+ * naming the offending field, when it is not one.
+ */
+export function decodeExtenderArgs(body: unknown): DecodedArgs {
+  if (!isObject(body)) throw shape('request body must be a JSON object (ExtenderArgs)')
+  const pod = field(body, 'Pod')
+  if (!isObject(pod)) throw shape('Pod must be a Pod object')
+  const rawNodes = field(body, 'Nodes')
+  const rawNames = field(body, 'NodeNames')
+
+  let nodes: Map<string, unknown> | null = null
+  if (rawNodes !== null && rawNodes !== undefined) {
+    if (!isObject(rawNodes)) throw shape('Nodes must be a NodeList object or null')
+    const items = field(rawNodes, 'items')
+    if (!Array.isArray(items)) throw shape('Nodes.items must be a list of Node objects')
+    nodes = new Map()
+    items.forEach((item, i) => {
+      const name = isObject(item) && isObject(item.metadata) ? item.metadata.name : undefined
+      if (typeof name !== 'string' || name === '') {
+        throw shape(`Nodes.items[${i}].metadata.name must be a non-empty string`)
+      }
+      if (!nodes!.has(name)) nodes!.set(name, item)
+    })
+  }
+
+  let nodeNames: string[] | null = null
+  if (rawNames !== null && rawNames !== undefined) {
+    if (!Array.isArray(rawNames)) throw shape('NodeNames must be a list of strings or null')
+    rawNames.forEach((name, i) => {
+      if (typeof name !== 'string' || name === '') {
+        throw shape(`NodeNames[${i}] must be a non-empty string`)
+      }
+    })
+    nodeNames = [...new Set(rawNames as string[])]
+  }
+
+  if (nodes === null && nodeNames === null) {
+    throw shape('one of Nodes or NodeNames must be set')
+  }
+  return { pod, nodes, nodeNames }
+}

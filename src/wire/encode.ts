@@ -1,0 +1,55 @@
+import type { Decision } from '../engine/decide.js'
+import type { ExtenderFilterResult, HostPriority } from './types.js'
+import { maxExtenderPriority } from './types.js'
+
+/** A node turned down before the engine saw it (unknown name), with its reason. */
+export interface Preverdict {
+  node: string
+  message: string
+}
+
+/**
+ * Builds the filter reply. In full-object mode the accepted node objects are
+ * echoed unchanged, since kube-scheduler builds its node list from them; in
+ * names-only mode the accepted names are returned.
+ */
+export function filterResult(
+  decision: Decision,
+  mode: { objects: Map<string, unknown> | null; names: boolean },
+  unknown: readonly Preverdict[] = [],
+): ExtenderFilterResult {
+  const passed: string[] = []
+  const failed: Record<string, string> = {}
+  const unresolvable: Record<string, string> = {}
+  for (const v of decision.verdicts) {
+    if (v.outcome === 'pass') passed.push(v.node)
+    else if (v.outcome === 'fail') failed[v.node] = v.message
+    else unresolvable[v.node] = v.message
+  }
+  for (const u of unknown) failed[u.node] = u.message
+  const objects = mode.objects
+  return {
+    Nodes: objects === null ? null : { metadata: {}, items: passed.map((n) => objects.get(n)) },
+    NodeNames: mode.names ? passed : null,
+    FailedNodes: failed,
+    FailedAndUnresolvableNodes: unresolvable,
+    Error: '',
+  }
+}
+
+/** An error reply for filter: kube-scheduler reports `Error` when the status is 200. */
+export function filterError(message: string): ExtenderFilterResult {
+  return { Nodes: null, NodeNames: null, FailedNodes: {}, FailedAndUnresolvableNodes: {}, Error: message }
+}
+
+/** Builds the prioritize reply: one integer score 0..10 per input node, in input order. */
+export function prioritizeResult(decision: Decision, unknown: readonly Preverdict[] = []): HostPriority[] {
+  const out: HostPriority[] = decision.verdicts.map((v) => ({ Host: v.node, Score: clampScore(v.score) }))
+  for (const u of unknown) out.push({ Host: u.node, Score: 0 })
+  return out
+}
+
+function clampScore(score: number): number {
+  if (!Number.isFinite(score)) return 0
+  return Math.min(maxExtenderPriority, Math.max(0, Math.round(score)))
+}
