@@ -11,7 +11,6 @@ export const errorCodes = {
   HX_REQUEST_JSON: 'the request body is not valid JSON',
   HX_REQUEST_SHAPE: 'the request body is JSON of the wrong shape',
   HX_REQUEST_TOO_LARGE: 'the request body is larger than the configured limit',
-  HX_REQUEST_MEDIA_TYPE: 'the request body is not JSON',
   HX_USAGE: 'the command line is not valid',
   HX_INPUT_FILE: 'an input file cannot be read or parsed',
 } as const
@@ -21,6 +20,8 @@ export type ErrorCode = keyof typeof errorCodes
 
 /** One problem found in a document, located by path and, when known, line. */
 export interface Problem {
+  /** The file the problem is in, when it comes from one. */
+  file?: string
   /** JSON-pointer-like path into the document, e.g. `/classes/2/pools/0/score`. */
   path: string
   message: string
@@ -43,7 +44,7 @@ export class ExtenderError extends Error {
 }
 
 /** Formats a problem as `file:line:col: path: message` (file and line when known). */
-export function formatProblem(problem: Problem, file?: string): string {
+export function formatProblem(problem: Problem, file = problem.file): string {
   const where = [file, problem.line, problem.column].filter((p) => p !== undefined).join(':')
   const path = problem.path === '' ? '/' : problem.path
   return `${where === '' ? '' : `${where}: `}${path}: ${problem.message}`

@@ -41,11 +41,11 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
 }
 
 /** Prints an error for a person: the message, then every located problem. */
-export function reportError(err: unknown, io: Io, file?: string): number {
+export function reportError(err: unknown, io: Io): number {
   if (err instanceof ExtenderError) {
     io.err(`hybrid-extender: ${err.message}\n`)
     if (err.problems.length > 1) {
-      for (const p of err.problems) io.err(`  ${formatProblem(p, file)}\n`)
+      for (const p of err.problems) io.err(`  ${formatProblem(p)}\n`)
     }
     return err.code === 'HX_USAGE' ? 2 : 1
   }

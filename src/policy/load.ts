@@ -20,7 +20,8 @@ export function loadPolicyText(text: string, source: string): CompiledPolicy {
   if (doc.errors.length > 0) {
     const problems = doc.errors.map((e): Problem => {
       const pos = lineCounter.linePos(e.pos[0])
-      return { path: '', message: e.message.split('\n')[0] ?? e.code, line: pos.line, column: pos.col }
+      const message = e.message.split('\n')[0] ?? e.code
+      return { file: source, path: '', message, line: pos.line, column: pos.col }
     })
     throw new ExtenderError('HX_POLICY_YAML', summary(source, problems), { problems })
   }
@@ -29,16 +30,20 @@ export function loadPolicyText(text: string, source: string): CompiledPolicy {
   try {
     data = doc.toJS({ maxAliasCount })
   } catch (err) {
-    const problems = [{ path: '', message: (err as Error).message }]
+    const problems = [{ file: source, path: '', message: (err as Error).message }]
     throw new ExtenderError('HX_POLICY_YAML', summary(source, problems), { problems, cause: err })
   }
 
   if (!validate(data)) {
-    const problems = (validate.errors ?? []).map((e) => locate(doc, lineCounter, schemaProblem(e)))
+    const problems = sortProblems(
+      (validate.errors ?? []).map((e) => ({ ...locate(doc, lineCounter, schemaProblem(e)), file: source })),
+    )
     throw new ExtenderError('HX_POLICY_SCHEMA', summary(source, problems), { problems })
   }
 
-  const referenceProblems = checkReferences(data).map((p) => locate(doc, lineCounter, p))
+  const referenceProblems = sortProblems(
+    checkReferences(data).map((p) => ({ ...locate(doc, lineCounter, p), file: source })),
+  )
   if (referenceProblems.length > 0) {
     throw new ExtenderError('HX_POLICY_REFERENCE', summary(source, referenceProblems), {
       problems: referenceProblems,
@@ -67,6 +72,10 @@ function summary(source: string, problems: Problem[]): string {
   return `invalid policy ${where}: ${first?.path || '/'}: ${first?.message ?? 'invalid'}${more}`
 }
 
+function sortProblems(problems: Problem[]): Problem[] {
+  return problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0))
+}
+
 function schemaProblem(e: ErrorObject): Problem {
   const p = e.params as Record<string, unknown>
   switch (e.keyword) {
@@ -79,6 +88,14 @@ function schemaProblem(e: ErrorObject): Problem {
         path: e.instancePath,
         message: `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`,
       }
+    case 'minItems':
+      return { path: e.instancePath, message: `must have at least ${String(p.limit)} item(s)` }
+    case 'minProperties':
+      return { path: e.instancePath, message: 'must set one of its keys' }
+    case 'maxProperties':
+      return { path: e.instancePath, message: 'must set only one of its keys' }
+    case 'type':
+      return { path: e.instancePath, message: `must be ${String(p.type)}` }
     case 'const':
       return { path: e.instancePath, message: `must be ${JSON.stringify(p.allowedValue)}` }
     default:
