@@ -28,6 +28,9 @@ const json = 'application/json; charset=utf-8'
 export function buildApp(opts: AppOptions): FastifyInstance {
   const app = Fastify({
     logger: opts.logger ?? false,
+    // One summary per request at most: fastify's two info lines per request
+    // would dominate the log at scheduling rates.
+    disableRequestLogging: true,
     bodyLimit: opts.bodyLimitBytes ?? defaultBodyLimitBytes,
     // A urlPrefix ending in "/" makes kube-scheduler call "//filter".
     routerOptions: { ignoreDuplicateSlashes: true, ignoreTrailingSlash: true },
