@@ -4,11 +4,15 @@ import { ExtenderError } from '../errors.js'
 import type { Metrics } from '../metrics.js'
 import type { PolicyStore } from '../policy/store.js'
 import { decodeExtenderArgs } from '../wire/decode.js'
-import { filterError, filterResult, prioritizeResult } from '../wire/encode.js'
+import { filterError, filterResult, prioritizeResult, serializeFilterResult } from '../wire/encode.js'
+import { scanExtenderArgs } from '../wire/scan.js'
 import { answer, recordFilter } from './extender.js'
 
 /** Default request body limit: 5,000 full Node objects are about 20 MiB. */
 export const defaultBodyLimitBytes = 128 * 1024 * 1024
+
+/** Bodies from this size up go through the fast decoder (full Node objects). */
+export const fastDecodeMinBytes = 64 * 1024
 
 export interface AppOptions {
   policy: PolicyStore
@@ -43,9 +47,11 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   // Every body is read as JSON, whatever its content type: curl's default
   // form type included. Parse errors become 400s naming the problem.
   app.removeAllContentTypeParsers()
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => {
+    const buf = body as Buffer
     try {
-      done(null, body === '' ? undefined : JSON.parse(body as string))
+      const fast = buf.length >= fastDecodeMinBytes ? scanExtenderArgs(buf) : undefined
+      done(null, fast ?? (buf.length === 0 ? undefined : JSON.parse(buf.toString('utf8'))))
     } catch (err) {
       const message = `request body is not valid JSON: ${(err as Error).message}`
       done(new ExtenderError('HX_REQUEST_JSON', message, { cause: err }), undefined)
@@ -70,13 +76,13 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     verb === 'filter' ? filter(req, reply) : prioritize(req, reply)
 
   const filter = (req: FastifyRequest, reply: FastifyReply) => {
-    let payload: string
+    let payload: string | Buffer
     let result = 'ok'
     try {
       const args = decodeExtenderArgs(req.body)
       const a = answer(args, opts.policy.current, opts.nodes)
       const reply = filterResult(a.decision, { objects: args.nodes, names: args.nodes === null }, a.unknown)
-      payload = JSON.stringify(reply)
+      payload = serializeFilterResult(reply)
       recordFilter(metrics, a)
       metrics.requestNodes.observe({ verb: 'filter' }, a.decision.verdicts.length + a.unknown.length)
       req.log.debug({ pod: a.decision.pod, class: a.decision.podClass.name }, 'filter decided')

@@ -14,7 +14,7 @@ export interface DecodedArgs {
 }
 
 /** Folds a key as Go's encoding/json compares them (Unicode simple folding of ASCII keys). */
-function fold(key: string): string {
+export function fold(key: string): string {
   return key.replace(/\u017f/g, 's').toLowerCase()
 }
 

@@ -1,4 +1,5 @@
 import type { Decision } from '../engine/decide.js'
+import { rawSpanOf } from './scan.js'
 import type { ExtenderFilterResult, HostPriority } from './types.js'
 import { maxExtenderPriority } from './types.js'
 
@@ -52,4 +53,25 @@ export function prioritizeResult(decision: Decision, unknown: readonly Preverdic
 function clampScore(score: number): number {
   if (!Number.isFinite(score)) return 0
   return Math.min(maxExtenderPriority, Math.max(0, Math.round(score)))
+}
+
+const itemsOpen = Buffer.from('{"Nodes":{"metadata":{},"items":[')
+const comma = Buffer.from(',')
+
+/**
+ * Serialises a filter reply. Node objects the fast decoder read are echoed as
+ * their original bytes, which spares re-encoding megabytes of JSON.
+ */
+export function serializeFilterResult(result: ExtenderFilterResult): string | Buffer {
+  const items = result.Nodes?.items ?? []
+  if (!items.some((item) => rawSpanOf(item) !== undefined)) return JSON.stringify(result)
+  const parts: Buffer[] = [itemsOpen]
+  items.forEach((item, i) => {
+    if (i > 0) parts.push(comma)
+    const span = rawSpanOf(item)
+    parts.push(span ? span.buffer.subarray(span.start, span.end) : Buffer.from(JSON.stringify(item)))
+  })
+  const { Nodes: _, ...rest } = result
+  parts.push(Buffer.from(`]},${JSON.stringify(rest).slice(1)}`))
+  return Buffer.concat(parts)
 }

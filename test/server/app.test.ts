@@ -177,3 +177,33 @@ t.test('metrics count requests, decisions, verdicts, rejections and the policy',
   t.match(text, /hybrid_extender_node_rejections_total\{reason="unknown-node"\} 1/)
   t.match(text, /hybrid_extender_policy_info\{name="default",hash="[0-9a-f]{64}"\} 1/)
 })
+
+t.test('large full-object bodies echo each accepted node as its original bytes', async (t) => {
+  const { syntheticNodes } = await import('../support/synthetic.js')
+  const nodes = syntheticNodes(60)
+  const texts = nodes.map((n) => JSON.stringify(n, null, 1))
+  const payload = `{"Pod": ${JSON.stringify(pod)},\n "Nodes": {"metadata": {}, "items": [${texts.join(',\n')}]}, "NodeNames": null}`
+  t.ok(payload.length > 64 * 1024, 'big enough for the fast decoder')
+  const res = await post('/filter', payload)
+  const reply = res.json()
+  t.equal(reply.Error, '')
+  const passed = reply.Nodes.items.map((n: any) => n.metadata.name)
+  t.ok(passed.length > 0 && passed.length < 60, `${passed.length} passed`)
+  for (const name of passed) {
+    const text = texts[Number(name.slice(5))]!
+    t.ok(res.body.includes(text), `${name} echoed byte for byte`)
+  }
+  t.same(reply.Nodes.items, nodes.filter((n: any) => passed.includes(n.metadata.name)))
+})
+
+t.test('large bodies that are broken or of the wrong shape get the same answers as small ones', async (t) => {
+  const big = 'x'.repeat(70 * 1024)
+  const broken = await post('/filter', `{"Pod":{},"Nodes":{"items":[{"metadata":{"name":"${big}"}}]}`)
+  t.equal(broken.statusCode, 400)
+  t.equal(broken.json().code, 'HX_REQUEST_JSON')
+  const nameless = await post('/filter', `{"Pod":{},"Nodes":{"items":[{"metadata":{"nam":"${big}"}}]}}`)
+  t.match(nameless.json().Error, /Nodes\.items\[0\]\.metadata\.name/)
+  const noPod = await post('/prioritize', `{"Nodes":{"items":[{"metadata":{"name":"${big}"}}]}}`)
+  t.equal(noPod.statusCode, 400)
+  t.equal(noPod.json().code, 'HX_REQUEST_SHAPE')
+})
