@@ -75,8 +75,19 @@ export function nodeView(node: unknown, name = objectName(node) ?? ''): NodeView
   const metadata = asObject(asObject(node).metadata)
   const spec = asObject(asObject(node).spec)
   const status = asObject(asObject(node).status)
+  const allocatable = isObject(status.allocatable) ? status.allocatable : status.capacity
+  return {
+    name,
+    labels: readStringMap(metadata.labels),
+    taints: readTaints(spec.taints),
+    allocatable: readResourceList(allocatable),
+  }
+}
+
+/** Reads `spec.taints`, skipping entries without a string key. */
+export function readTaints(value: unknown): Taint[] {
   const taints: Taint[] = []
-  for (const t of asArray(spec.taints)) {
+  for (const t of asArray(value)) {
     if (!isObject(t) || typeof t.key !== 'string') continue
     taints.push({
       key: t.key,
@@ -84,8 +95,7 @@ export function nodeView(node: unknown, name = objectName(node) ?? ''): NodeView
       effect: typeof t.effect === 'string' ? t.effect : '',
     })
   }
-  const allocatable = isObject(status.allocatable) ? status.allocatable : status.capacity
-  return { name, labels: readStringMap(metadata.labels), taints, allocatable: readResourceList(allocatable) }
+  return taints
 }
 
 /** The kind of the pod's controller owner (or first owner), `null` if it has none. */

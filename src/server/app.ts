@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import type { NodeSource } from '../cluster/source.js'
 import { ExtenderError } from '../errors.js'
 import type { Metrics } from '../metrics.js'
@@ -34,7 +34,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     logger: opts.logger ?? false,
     // One summary per request at most: fastify's two info lines per request
     // would dominate the log at scheduling rates.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.bodyLimitBytes ?? defaultBodyLimitBytes,
     // A urlPrefix ending in "/" makes kube-scheduler call "//filter".
     routerOptions: { ignoreDuplicateSlashes: true, ignoreTrailingSlash: true },

@@ -6,6 +6,7 @@ import type { Metrics } from '../metrics.js'
 import type { CompiledPolicy } from '../policy/types.js'
 import type { DecodedArgs } from '../wire/decode.js'
 import type { Preverdict } from '../wire/encode.js'
+import { scannedNodeView } from '../wire/scan.js'
 
 /** A decision together with the nodes that never reached the engine. */
 export interface Answer {
@@ -27,7 +28,7 @@ export function answer(
   const views: NodeView[] = []
   const unknown: Preverdict[] = []
   if (args.nodes !== null) {
-    for (const [name, object] of args.nodes) views.push(nodeView(object, name))
+    for (const [name, object] of args.nodes) views.push(scannedNodeView(object) ?? nodeView(object, name))
   } else {
     const message = source?.unknownNodeMessage ?? unknownNodeMessage
     for (const name of args.nodeNames ?? []) {

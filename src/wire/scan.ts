@@ -11,6 +11,9 @@
  * caller falls back to JSON.parse and the ordinary checks.
  */
 import { fold } from './decode.js'
+import { parseQuantity } from '../engine/quantity.js'
+import { readResourceList, type ResourceAmounts } from '../engine/resources.js'
+import { readTaints, type NodeView } from '../engine/views.js'
 
 /** Where a node object's bytes are in the request body. */
 export interface RawSpan {
@@ -20,6 +23,20 @@ export interface RawSpan {
 }
 
 const raw = new WeakMap<object, RawSpan>()
+const views = new WeakMap<object, NodeView>()
+
+/** The projection of a node object the scanner produced, if it did. */
+export function scannedNodeView(node: unknown): NodeView | undefined {
+  return typeof node === 'object' && node !== null ? views.get(node) : undefined
+}
+
+// Buffer's own UTF-8 decoder, without toString's argument handling: the
+// scanner decodes hundreds of thousands of short keys and values per body.
+const utf8Slice: (this: Buffer, start: number, end: number) => string =
+  (Buffer.prototype as unknown as { utf8Slice?: (start: number, end: number) => string }).utf8Slice ??
+  function (this: Buffer, start: number, end: number) {
+    return this.toString('utf8', start, end)
+  }
 
 /** The original bytes of a node object the scanner produced, if it did. */
 export function rawSpanOf(node: unknown): RawSpan | undefined {
@@ -37,11 +54,20 @@ const RBRACE = 0x7d
 const LBRACKET = 0x5b
 const RBRACKET = 0x5d
 
-/** Which fields of a node's sections the policy reads. */
-const wanted: Record<string, readonly string[]> = {
-  metadata: ['name', 'labels'],
-  spec: ['taints'],
-  status: ['allocatable', 'capacity'],
+/** A key to look for, with its bytes for comparison without decoding. */
+interface Candidate {
+  text: string
+  bytes: Buffer
+}
+
+const candidates = (...keys: string[]): Candidate[] => keys.map((text) => ({ text, bytes: Buffer.from(text) }))
+
+/** The sections of a node the policy reads, and which of their fields. */
+const sectionKeys = candidates('metadata', 'spec', 'status')
+const fieldKeys: Record<string, Candidate[]> = {
+  metadata: candidates('name', 'labels'),
+  spec: candidates('taints'),
+  status: candidates('allocatable', 'capacity'),
 }
 
 type Json = Record<string, unknown>
@@ -55,12 +81,20 @@ function setOwn(object: Json, key: string, value: unknown): void {
 
 class Scanner {
   pos = 0
+  /** Open containers of skipValue, shared by every call. */
+  readonly stack: number[] = []
   readonly buf: Buffer
   readonly end: number
+
+  /** True when the body holds no byte below 0x20: strings need no control-character checks. */
+  readonly clean: boolean
+  /** Position of the next backslash at or after the last search (end of body when none). */
+  nextBackslash = -1
 
   constructor(buf: Buffer) {
     this.buf = buf
     this.end = buf.length
+    this.clean = !hasControlByte(buf)
   }
 
   ws(): void {
@@ -85,6 +119,17 @@ class Scanner {
     let i = this.pos + 1
     let escaped = false
     let q = b.indexOf(QUOTE, i)
+    if (this.clean && q >= 0) {
+      // Nothing to check but escapes: find the next backslash once for many strings.
+      if (this.nextBackslash < i) {
+        const found = b.indexOf(BACKSLASH, i)
+        this.nextBackslash = found < 0 ? this.end : found
+      }
+      if (this.nextBackslash > q) {
+        this.pos = q + 1
+        return false
+      }
+    }
     for (;;) {
       if (q < 0) throw giveUp
       while (i < q) {
@@ -122,14 +167,6 @@ class Scanner {
     throw giveUp
   }
 
-  /** Reads a string value (key or value) with JSON's decoding. */
-  readString(): string {
-    const start = this.pos
-    const escaped = this.skipString()
-    if (!escaped) return this.buf.toString('utf8', start + 1, this.pos - 1)
-    return JSON.parse(this.buf.toString('utf8', start, this.pos)) as string
-  }
-
   skipNumber(): void {
     const b = this.buf
     let p = this.pos
@@ -158,50 +195,75 @@ class Scanner {
     this.pos += text.length
   }
 
+  /**
+   * The index just past the string starting at `p` (its opening quote),
+   * validating it. In a clean body only escapes need looking at, and the
+   * next backslash is searched once for many strings.
+   */
+  stringEnd(p: number): number {
+    const b = this.buf
+    const q = b.indexOf(QUOTE, p + 1)
+    if (q < 0) throw giveUp
+    if (this.clean) {
+      if (this.nextBackslash <= p) {
+        const found = b.indexOf(BACKSLASH, p + 1)
+        this.nextBackslash = found < 0 ? this.end : found
+      }
+      if (this.nextBackslash > q) return q + 1
+    }
+    this.pos = p
+    this.skipString()
+    return this.pos
+  }
+
   /** Skips any JSON value, validating it; iterative, so depth costs no stack. */
   skipValue(): void {
     const b = this.buf
-    const stack: number[] = []
+    const stack = this.stack
+    const base = stack.length
+    let p = this.pos
+    let c = 0
     for (;;) {
-      this.ws()
-      const c = b[this.pos]
-      if (c === LBRACE) {
-        this.pos++
-        this.ws()
-        if (b[this.pos] === RBRACE) this.pos++
+      // A value.
+      c = b[p]!
+      while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = b[++p]!
+      if (c === QUOTE) p = this.stringEnd(p)
+      else if (c === LBRACE || c === LBRACKET) {
+        const open = c
+        c = b[++p]!
+        while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = b[++p]!
+        if (c === (open === LBRACE ? RBRACE : RBRACKET)) p++
         else {
-          stack.push(LBRACE)
-          this.key()
+          stack.push(open)
+          if (open === LBRACE) p = this.keyEnd(p)
           continue
         }
-      } else if (c === LBRACKET) {
-        this.pos++
-        this.ws()
-        if (b[this.pos] === RBRACKET) this.pos++
-        else {
-          stack.push(LBRACKET)
-          continue
-        }
-      } else if (c === QUOTE) this.skipString()
-      else if (c === 0x74) this.skipLiteral('true')
-      else if (c === 0x66) this.skipLiteral('false')
-      else if (c === 0x6e) this.skipLiteral('null')
-      else if (c === 0x2d || isDigit(c)) this.skipNumber()
-      else throw giveUp
+      } else if (c === 0x74 || c === 0x66 || c === 0x6e) {
+        this.pos = p
+        this.skipLiteral(c === 0x74 ? 'true' : c === 0x66 ? 'false' : 'null')
+        p = this.pos
+      } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+        this.pos = p
+        this.skipNumber()
+        p = this.pos
+      } else throw giveUp
 
       // After a value: close containers or move to the next member.
       for (;;) {
+        if (stack.length === base) {
+          this.pos = p
+          return
+        }
+        c = b[p]!
+        while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = b[++p]!
         const top = stack[stack.length - 1]
-        if (top === undefined) return
-        this.ws()
-        const d = b[this.pos]
-        if (d === COMMA) {
-          this.pos++
-          if (top === LBRACE) this.key()
+        if (c === COMMA) {
+          p++
+          if (top === LBRACE) p = this.keyEnd(p)
           break
         }
-        if ((top === LBRACE && d === RBRACE) || (top === LBRACKET && d === RBRACKET)) {
-          this.pos++
+        if ((top === LBRACE && c === RBRACE) || (top === LBRACKET && c === RBRACKET)) {
+          p++
           stack.pop()
           continue
         }
@@ -210,14 +272,53 @@ class Scanner {
     }
   }
 
-  /** Reads an object key and its colon, leaving the position before the value. */
-  key(): string {
+  /** The index past the object key at `p` (whitespace allowed) and its colon. */
+  keyEnd(p: number): number {
+    const b = this.buf
+    let c = b[p]
+    while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = b[++p]
+    if (c !== QUOTE) throw giveUp
+    p = this.stringEnd(p)
+    c = b[p]
+    while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = b[++p]
+    if (c !== COLON) throw giveUp
+    return p + 1
+  }
+
+  /** Skips an object key and its colon, validating them. */
+  skipKey(): void {
     this.ws()
     if (this.buf[this.pos] !== QUOTE) throw giveUp
-    const k = this.readString()
+    this.skipString()
     this.ws()
     this.expect(COLON)
-    return k
+  }
+
+  /**
+   * Reads an object key and its colon. With `candidates`, returns the one the
+   * key equals (compared as bytes, without decoding) or `undefined`; without,
+   * returns the decoded key.
+   */
+  key(candidates: readonly Candidate[] | null): string | undefined {
+    this.ws()
+    const start = this.pos
+    if (this.buf[start] !== QUOTE) throw giveUp
+    const escaped = this.skipString()
+    const end = this.pos
+    this.ws()
+    this.expect(COLON)
+    if (candidates === null || escaped) {
+      const key = escaped ? (JSON.parse(this.text(start, end)) as string) : this.text(start + 1, end - 1)
+      return candidates === null ? key : candidates.find((c) => c.text === key)?.text
+    }
+    const length = end - start - 2
+    for (const c of candidates) {
+      if (c.bytes.length !== length) continue
+      let k = 0
+      while (k < length && this.buf[start + 1 + k] === c.bytes[k]) k++
+      if (k === length) return c.text
+    }
+    return undefined
   }
 
   /** Parses the value at the position with JSON.parse (for small values). */
@@ -225,14 +326,14 @@ class Scanner {
     this.ws()
     const start = this.pos
     this.skipValue()
-    return JSON.parse(this.buf.toString('utf8', start, this.pos))
+    return JSON.parse(this.text(start, this.pos))
   }
 
   /**
    * Walks an object's members, calling `member` with each key; `member` must
    * consume the value.
    */
-  object(member: (key: string) => void): void {
+  object(candidates: readonly Candidate[] | null, member: (key: string | undefined) => void): void {
     this.ws()
     this.expect(LBRACE)
     this.ws()
@@ -241,7 +342,7 @@ class Scanner {
       return
     }
     for (;;) {
-      member(this.key())
+      member(this.key(candidates))
       this.ws()
       const c = this.buf[this.pos]
       this.pos++
@@ -250,23 +351,116 @@ class Scanner {
     }
   }
 
-  /** A node object, reduced to the fields the policy reads. */
+  /**
+   * A node object. Returns what decoding checks of it (`metadata.name`) and
+   * records its projection and its bytes; everything else is skipped.
+   */
   node(): Json {
     this.ws()
     const start = this.pos
     if (this.buf[start] !== LBRACE) throw giveUp
-    const node: Json = {}
-    this.object((key) => {
-      const fields = Object.hasOwn(wanted, key) ? wanted[key] : undefined
-      if (fields === undefined) return this.skipValue()
+    // JSON.parse keeps the last of repeated keys, so each section starts over.
+    let metadata: unknown
+    let name: unknown
+    let labels: Map<string, string> = new Map()
+    let taints: unknown
+    let allocatable: ResourceAmounts | undefined
+    let capacity: [number, number] | undefined
+    this.object(sectionKeys, (key) => {
+      if (key === undefined) return this.skipValue()
       this.ws()
-      if (this.buf[this.pos] !== LBRACE) return setOwn(node, key, this.parseValue())
-      const section: Json = {}
-      this.object((k) => (fields.includes(k) ? setOwn(section, k, this.parseValue()) : this.skipValue()))
-      setOwn(node, key, section)
+      const isSection = this.buf[this.pos] === LBRACE
+      if (key === 'metadata') {
+        name = undefined
+        labels = new Map()
+        if (!isSection) return void (metadata = this.parseValue())
+        metadata = {}
+        this.object(fieldKeys.metadata!, (k) => {
+          if (k === 'name') name = this.anyValue()
+          else if (k === 'labels') labels = this.labels()
+          else this.skipValue()
+        })
+      } else if (key === 'spec') {
+        taints = undefined
+        if (!isSection) return this.skipValue()
+        this.object(fieldKeys.spec!, (k) => (k === 'taints' ? (taints = this.parseValue()) : this.skipValue()))
+      } else {
+        allocatable = undefined
+        capacity = undefined
+        if (!isSection) return this.skipValue()
+        this.object(fieldKeys.status!, (k) => {
+          this.ws()
+          if (k === 'allocatable' && this.buf[this.pos] === LBRACE) return void (allocatable = this.amounts())
+          const at = this.pos
+          this.skipValue()
+          if (k === 'allocatable') allocatable = undefined
+          else if (k === 'capacity') capacity = [at, this.pos]
+        })
+      }
+    })
+    const node: Json = {}
+    if (metadata !== undefined) {
+      setOwn(node, 'metadata', isObject(metadata) && name !== undefined ? { name } : metadata)
+    }
+    views.set(node, {
+      name: typeof name === 'string' ? name : '',
+      labels,
+      taints: readTaints(taints),
+      // Capacity only counts when there is no allocatable object, so it is parsed only then.
+      allocatable:
+        allocatable ??
+        (capacity === undefined ? new Map() : readResourceList(JSON.parse(this.text(capacity[0], capacity[1])))),
     })
     raw.set(node, { buffer: this.buf, start, end: this.pos })
     return node
+  }
+
+  /** Labels: string values only, as {@link readStringMap} reads them. */
+  labels(): Map<string, string> {
+    const out = new Map<string, string>()
+    if (this.buf[this.pos] !== LBRACE) {
+      this.skipValue()
+      return out
+    }
+    this.object(null, (key) => {
+      this.ws()
+      if (this.buf[this.pos] === QUOTE) out.set(key!, this.stringValue())
+      else {
+        this.skipValue()
+        out.delete(key!)
+      }
+    })
+    return out
+  }
+
+  /** A resource list, as {@link readResourceList} reads it. */
+  amounts(): ResourceAmounts {
+    const out: ResourceAmounts = new Map()
+    this.object(null, (key) => {
+      const amount = parseQuantity(this.anyValue())
+      if (amount !== undefined && amount !== 0) out.set(key!, amount)
+      else out.delete(key!)
+    })
+    return out
+  }
+
+  /** Any value; strings are read without a second parse. */
+  anyValue(): unknown {
+    this.ws()
+    return this.buf[this.pos] === QUOTE ? this.stringValue() : this.parseValue()
+  }
+
+  /** A string at the position, decoded as JSON.parse would. */
+  stringValue(): string {
+    const start = this.pos
+    const escaped = this.skipString()
+    if (!escaped) return this.text(start + 1, this.pos - 1)
+    return JSON.parse(this.text(start, this.pos)) as string
+  }
+
+  /** Decodes bytes as UTF-8. */
+  text(start: number, end: number): string {
+    return utf8Slice.call(this.buf, start, end)
   }
 
   /** A NodeList: `items` scanned node by node, anything else skipped. */
@@ -274,10 +468,10 @@ class Scanner {
     this.ws()
     if (this.buf[this.pos] !== LBRACE) return this.parseValue()
     const list: Json = {}
-    this.object((key) => {
-      if (fold(key) !== 'items') return this.skipValue()
+    this.object(null, (key) => {
+      if (fold(key!) !== 'items') return this.skipValue()
       this.ws()
-      if (this.buf[this.pos] !== LBRACKET) return setOwn(list, key, this.parseValue())
+      if (this.buf[this.pos] !== LBRACKET) return setOwn(list, key!, this.parseValue())
       this.pos++
       const items: unknown[] = []
       this.ws()
@@ -291,10 +485,32 @@ class Scanner {
           if (c === RBRACKET) break
           if (c !== COMMA) throw giveUp
         }
-      setOwn(list, key, items)
+      setOwn(list, key!, items)
     })
     return list
   }
+}
+
+/**
+ * True when some byte is below 0x20. Reads four bytes at a time: a word has
+ * such a byte when subtracting 0x20 from each byte borrows into its top bit
+ * while that byte's top bit was clear.
+ */
+function hasControlByte(buf: Buffer): boolean {
+  const head = Math.min(buf.length, (4 - (buf.byteOffset % 4)) % 4)
+  for (let i = 0; i < head; i++) if (buf[i]! < 0x20) return true
+  const words = Math.floor((buf.length - head) / 4)
+  const view = new Uint32Array(buf.buffer, buf.byteOffset + head, words)
+  for (let w = 0; w < words; w++) {
+    const x = view[w]!
+    if (((x - 0x20202020) & ~x & 0x80808080) !== 0) return true
+  }
+  for (let i = head + words * 4; i < buf.length; i++) if (buf[i]! < 0x20) return true
+  return false
+}
+
+function isObject(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
 function isDigit(c: number | undefined): boolean {
@@ -316,9 +532,9 @@ export function scanExtenderArgs(buf: Buffer): Json | undefined {
   try {
     const body: Json = {}
     s.ws()
-    s.object((key) => {
-      // Only the canonical "Nodes" key (any casing) is scanned node by node.
-      setOwn(body, key, fold(key) === 'nodes' ? s.nodeList() : s.parseValue())
+    s.object(null, (key) => {
+      // Only the "Nodes" key (any casing) is scanned node by node.
+      setOwn(body, key!, fold(key!) === 'nodes' ? s.nodeList() : s.parseValue())
     })
     s.ws()
     if (s.pos !== buf.length) return undefined
