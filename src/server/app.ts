@@ -11,9 +11,6 @@ import { answer, recordFilter } from './extender.js'
 /** Default request body limit: 5,000 full Node objects are about 20 MiB. */
 export const defaultBodyLimitBytes = 128 * 1024 * 1024
 
-/** Bodies from this size up go through the fast decoder (full Node objects). */
-export const fastDecodeMinBytes = 64 * 1024
-
 export interface AppOptions {
   policy: PolicyStore
   metrics: Metrics
@@ -50,8 +47,10 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => {
     const buf = body as Buffer
     try {
-      const fast = buf.length >= fastDecodeMinBytes ? scanExtenderArgs(buf) : undefined
-      done(null, fast ?? (buf.length === 0 ? undefined : JSON.parse(buf.toString('utf8'))))
+      // The fast decoder gives up on anything but a JSON object; JSON.parse
+      // then names the problem or hands the odd value to the shape checks.
+      const body = scanExtenderArgs(buf)
+      done(null, body ?? (buf.length === 0 ? undefined : JSON.parse(buf.toString('utf8'))))
     } catch (err) {
       const message = `request body is not valid JSON: ${(err as Error).message}`
       done(new ExtenderError('HX_REQUEST_JSON', message, { cause: err }), undefined)
