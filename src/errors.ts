@@ -14,6 +14,7 @@ export const errorCodes = {
   HX_REQUEST_MEDIA_TYPE: 'the request body is not JSON',
   HX_USAGE: 'the command line is not valid',
   HX_INPUT_FILE: 'an input file cannot be read or parsed',
+  HX_TLS_FILE: 'a TLS certificate, key or CA file cannot be read',
 } as const
 
 /** One of the codes of {@link errorCodes}. */

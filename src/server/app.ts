@@ -6,6 +6,7 @@ import type { PolicyStore } from '../policy/store.js'
 import { decodeExtenderArgs } from '../wire/decode.js'
 import { filterError, filterResult, prioritizeResult } from '../wire/encode.js'
 import { answer, recordFilter } from './extender.js'
+import type { HttpsOptions } from './tls.js'
 
 /** Default request body limit: 5,000 full Node objects are about 20 MiB. */
 export const defaultBodyLimitBytes = 128 * 1024 * 1024
@@ -18,6 +19,8 @@ export interface AppOptions {
   /** pino options, or false for no logs. */
   logger?: boolean | Record<string, unknown>
   bodyLimitBytes?: number
+  /** TLS: HTTP/2 offered with HTTP/1.1 accepted. Without it, plain HTTP/1.1. */
+  https?: HttpsOptions
 }
 
 type Verb = 'filter' | 'prioritize'
@@ -26,7 +29,11 @@ const json = 'application/json; charset=utf-8'
 
 /** Builds the HTTP service: extender verbs, metrics and probes. */
 export function buildApp(opts: AppOptions): FastifyInstance {
+  // Over TLS the server is HTTP/2 with HTTP/1.1 fallback; fastify's typing
+  // of that server differs, but every route here works on both alike.
+  const tls = opts.https === undefined ? {} : { http2: true, https: opts.https }
   const app = Fastify({
+    ...(tls as object),
     logger: opts.logger ?? false,
     bodyLimit: opts.bodyLimitBytes ?? defaultBodyLimitBytes,
     // A urlPrefix ending in "/" makes kube-scheduler call "//filter".
