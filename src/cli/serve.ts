@@ -6,11 +6,18 @@ import { loadPolicyFile } from '../policy/load.js'
 import { PolicyStore } from '../policy/store.js'
 import { buildApp } from '../server/app.js'
 import { buildOpsApp } from '../server/ops.js'
-import { httpsOptions, reloadOnChange, type SecureContextTarget, type TlsFiles } from '../server/tls.js'
+import {
+  httpsOptions,
+  reloadOnChange,
+  type SecureContextTarget,
+  type TlsFiles,
+} from '../server/tls.js'
 import type { Io } from './main.js'
 
-/** The policy shipped with the package, used when `--policy` is not given. */
-// src/cli/ and dist/cli/ are both two levels below the package root.
+/**
+ * The policy shipped with the package, used when `--policy` is not given.
+ * Found from src/cli/ and dist/cli/ alike: both sit two levels below the root.
+ */
 export const defaultPolicyPath = fileURLToPath(new URL('../../policies/default.yaml', import.meta.url))
 
 const help = `usage: hybrid-extender serve [options]
@@ -115,28 +122,37 @@ export async function serve(argv: string[], io: Io): Promise<number> {
   app.log.info('no Kubernetes API configured: full-object mode only (nodeCacheCapable: false)')
 
   let stopTlsReload = () => {}
+  const closeAll = async () => {
+    stopTlsReload()
+    await Promise.all([app.close(), ops?.close()])
+  }
   const stopped = new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       app.log.info({ signal }, 'shutting down')
-      stopTlsReload()
-      Promise.all([app.close(), ops?.close()]).then(() => resolve(), resolve)
+      closeAll().then(resolve, resolve)
     }
     process.once('SIGINT', stop)
     process.once('SIGTERM', stop)
   })
-  const address = await app.listen({ port: options.port, host: options.host })
-  const { port, host, tls } = options
-  app.log.info({ address, port, host, tls: tls !== undefined }, 'listening')
-  if (tls !== undefined) {
-    // The previous certificate keeps serving until a new pair loads.
-    stopTlsReload = reloadOnChange(app.server as unknown as SecureContextTarget, tls, {
-      reloaded: () => app.log.info({ cert: tls.certFile }, 'tls certificate reloaded'),
-      failed: (err) => app.log.warn({ err }, 'tls certificate reload failed'),
-    })
-  }
-  if (ops !== undefined) {
-    const opsAddress = await ops.listen({ port: options.metricsPort, host: options.host })
-    app.log.info({ address: opsAddress }, 'operations port listening')
+  const { port, host, tls, metricsPort } = options
+  try {
+    const address = await app.listen({ port, host })
+    app.log.info({ address, port, host, tls: tls !== undefined }, 'listening')
+    if (tls !== undefined) {
+      // The previous certificate keeps serving until a new pair loads.
+      stopTlsReload = reloadOnChange(app.server as unknown as SecureContextTarget, tls, {
+        reloaded: () => app.log.info({ cert: tls.certFile }, 'tls certificate reloaded'),
+        failed: (err) => app.log.warn({ err }, 'tls certificate reload failed'),
+      })
+    }
+    if (ops !== undefined) {
+      const opsAddress = await ops.listen({ port: metricsPort, host })
+      app.log.info({ address: opsAddress }, 'operations port listening')
+    }
+  } catch (err) {
+    // One listener up and the other not: close both, or the process lingers.
+    await closeAll()
+    throw err
   }
   await stopped
   return 0

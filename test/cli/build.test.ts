@@ -12,11 +12,16 @@ t.test('the compiled output serves without TypeScript or a loader', async (t) =>
   const app = mkdtempSync(join(tmpdir(), 'hx-build-'))
   t.teardown(() => rmSync(app, { recursive: true, force: true }))
   const tsc = join(root, 'node_modules/typescript/bin/tsc')
-  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', join(app, 'dist')], {
-    cwd: root,
-    stdio: 'pipe',
-  })
-  for (const entry of ['bin', 'policies', 'package.json']) cpSync(join(root, entry), join(app, entry), { recursive: true })
+  execFileSync(
+    process.execPath,
+    [tsc, '-p', 'tsconfig.build.json', '--outDir', join(app, 'dist')],
+    {
+      cwd: root,
+      stdio: 'pipe',
+    },
+  )
+  for (const entry of ['bin', 'policies', 'package.json'])
+    cpSync(join(root, entry), join(app, entry), { recursive: true })
   symlinkSync(join(root, 'node_modules'), join(app, 'node_modules'), 'dir')
   t.ok(existsSync(join(app, 'dist/cli/main.js')))
   t.notOk(existsSync(join(app, 'src')))
@@ -26,7 +31,11 @@ t.test('the compiled output serves without TypeScript or a loader', async (t) =>
   const res = await fetch(`${serve.url}/healthz`)
   t.equal(res.status, 200)
   const loaded = serve.logs.find((l) => l.msg === 'policy loaded')
-  t.equal(loaded?.policy, join(app, 'policies/default.yaml'), 'the shipped policy is found from dist/')
+  t.equal(
+    loaded?.policy,
+    join(app, 'policies/default.yaml'),
+    'the shipped policy is found from dist/',
+  )
   t.equal(await serve.stop(), 0, 'stops cleanly on SIGTERM')
 })
 
@@ -68,9 +77,15 @@ t.test('the Dockerfile', async (t) => {
   t.test('copies dist, bin, policies and package files, and no sources', async (t) => {
     const copies = runtime.filter((l) => /^COPY\b/.test(l))
     for (const what of ['dist', 'bin', 'policies', 'package.json']) {
-      t.ok(copies.some((l) => l.includes(what)), `copies ${what}`)
+      t.ok(
+        copies.some((l) => l.includes(what)),
+        `copies ${what}`,
+      )
     }
-    t.notOk(copies.some((l) => /\bsrc\b|\btest\b|\. \.$/.test(l)), 'copies no src/ or test/')
+    t.notOk(
+      copies.some((l) => /\bsrc\b|\btest\b|\. \.$/.test(l)),
+      'copies no src/ or test/',
+    )
   })
 
   t.test('runs as a numeric non-root user', async (t) => {

@@ -1,15 +1,21 @@
+import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import https from 'node:https'
+import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { serveOptions } from '../../src/cli/serve.js'
 import { makeCa, makeLeaf, type CertPair } from '../helpers/certs.js'
+import { root } from '../helpers/kustomize.js'
 import { startServe } from '../helpers/serve-process.js'
 
 t.test('serve options', async (t) => {
   t.test('take a certificate, its key and a client CA', async (t) => {
-    const o = serveOptions(['--tls-cert-file', 'c.pem', '--tls-key-file', 'k.pem', '--client-ca-file', 'ca.pem'], {})
+    const o = serveOptions(
+      ['--tls-cert-file', 'c.pem', '--tls-key-file', 'k.pem', '--client-ca-file', 'ca.pem'],
+      {},
+    )
     t.same(o.tls, { certFile: 'c.pem', keyFile: 'k.pem', clientCaFile: 'ca.pem' })
   })
 
@@ -41,17 +47,25 @@ t.test('serve with --client-ca-file and --metrics-port', async (t) => {
   const client = makeLeaf(dir, clientCa, 'client', 'client')
 
   const serve = await startServe([
-    '--tls-cert-file', server.cert,
-    '--tls-key-file', server.key,
-    '--client-ca-file', clientCa.cert,
-    '--metrics-port', '0',
+    '--tls-cert-file',
+    server.cert,
+    '--tls-key-file',
+    server.key,
+    '--client-ca-file',
+    clientCa.cert,
+    '--metrics-port',
+    '0',
   ])
   t.teardown(serve.stop)
   const port = Number(new URL(serve.url).port)
 
-  const body = JSON.stringify({ Pod: { metadata: { name: 'p', namespace: 'n' }, spec: {} }, Nodes: { items: [] } })
+  const body = JSON.stringify({
+    Pod: { metadata: { name: 'p', namespace: 'n' }, spec: {} },
+    Nodes: { items: [] },
+  })
   function filter(pair?: CertPair): Promise<number> {
-    const credentials = pair === undefined ? {} : { cert: readFileSync(pair.cert), key: readFileSync(pair.key) }
+    const credentials =
+      pair === undefined ? {} : { cert: readFileSync(pair.cert), key: readFileSync(pair.key) }
     return new Promise((resolve, reject) => {
       const req = https.request(
         {
@@ -101,4 +115,23 @@ t.test('serve with --client-ca-file and --metrics-port', async (t) => {
   t.test('stops cleanly on SIGTERM', async (t) => {
     t.equal(await serve.stop(), 0)
   })
+})
+
+t.test('serve exits with an error when the metrics port is taken', async (t) => {
+  const blocker = createServer()
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => blocker.close())
+  const taken = (blocker.address() as AddressInfo).port
+  const env = { ...process.env }
+  delete env.NODE_OPTIONS
+  const argv = ['bin/hybrid-extender.js', 'serve', '--host', '127.0.0.1', '--port', '0']
+  const child = spawn(process.execPath, [...argv, '--metrics-port', String(taken)], {
+    cwd: root,
+    env,
+    stdio: 'ignore',
+  })
+  const kill = setTimeout(() => child.kill('SIGKILL'), 60_000)
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve))
+  clearTimeout(kill)
+  t.equal(code, 1, 'exits 1 instead of serving without its metrics port')
 })

@@ -20,10 +20,25 @@ export function makeCa(dir: string, name: string): CertPair {
   const pair = { cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) }
   openssl(
     [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
-      '-keyout', pair.key, '-out', pair.cert, '-days', '1', '-subj', `/CN=${name}`,
-      '-addext', 'basicConstraints=critical,CA:TRUE',
-      '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      pair.key,
+      '-out',
+      pair.cert,
+      '-days',
+      '1',
+      '-subj',
+      `/CN=${name}`,
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
     ],
     dir,
   )
@@ -34,7 +49,12 @@ export function makeCa(dir: string, name: string): CertPair {
  * A leaf certificate signed by `ca`: a server one for 127.0.0.1 and
  * localhost, or a client one. Each gets a fresh serial number.
  */
-export function makeLeaf(dir: string, ca: CertPair, name: string, use: 'server' | 'client'): CertPair {
+export function makeLeaf(
+  dir: string,
+  ca: CertPair,
+  name: string,
+  use: 'server' | 'client',
+): CertPair {
   const pair = { cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) }
   const csr = join(dir, `${name}.csr`)
   const ext = join(dir, `${name}.ext`)
@@ -45,16 +65,41 @@ export function makeLeaf(dir: string, ca: CertPair, name: string, use: 'server' 
   writeFileSync(ext, extensions)
   openssl(
     [
-      'req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
-      '-keyout', pair.key, '-out', csr, '-subj', `/CN=${name}`,
+      'req',
+      '-new',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      pair.key,
+      '-out',
+      csr,
+      '-subj',
+      `/CN=${name}`,
     ],
     dir,
   )
   serial += 1
   openssl(
     [
-      'x509', '-req', '-in', csr, '-CA', ca.cert, '-CAkey', ca.key, '-set_serial', String(serial),
-      '-days', '1', '-extfile', ext, '-out', pair.cert,
+      'x509',
+      '-req',
+      '-in',
+      csr,
+      '-CA',
+      ca.cert,
+      '-CAkey',
+      ca.key,
+      '-set_serial',
+      String(serial),
+      '-days',
+      '1',
+      '-extfile',
+      ext,
+      '-out',
+      pair.cert,
     ],
     dir,
   )

@@ -76,8 +76,7 @@ function unknownFields(value: unknown, type: string, path: string, out: SchemaPr
     return
   }
   const model = (k8s as Record<string, unknown>)[type] as
-    | { getAttributeTypeMap?: () => Attribute[] }
-    | undefined
+    { getAttributeTypeMap?: () => Attribute[] } | undefined
   const attributes = model?.getAttributeTypeMap?.()
   if (attributes === undefined || typeof value !== 'object' || Array.isArray(value)) return
   const byName = new Map(attributes.map((a) => [a.baseName, a.type]))

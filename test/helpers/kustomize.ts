@@ -72,7 +72,9 @@ export function generatorKey(entry: string): string {
 /** True when `ref`, relative to the kustomization `dir`, names a kustomization directory. */
 export function isKustomizationDir(dir: string, ref: string): boolean {
   const path = join(root, dir, ref)
-  return existsSync(path) && statSync(path).isDirectory() && existsSync(join(path, 'kustomization.yaml'))
+  return (
+    existsSync(path) && statSync(path).isDirectory() && existsSync(join(path, 'kustomization.yaml'))
+  )
 }
 
 /**
@@ -123,7 +125,10 @@ export function patchDocuments(dir: string): Sourced[] {
   return (k.patches ?? []).flatMap((p) => {
     if (p.path === undefined) return []
     const source = join(dir, p.path)
-    return readDocuments(join(root, source)).map((object) => ({ object: object as Manifest, source }))
+    return readDocuments(join(root, source)).map((object) => ({
+      object: object as Manifest,
+      source,
+    }))
   })
 }
 
@@ -134,7 +139,8 @@ export function patchTarget(patch: Manifest, objects: Sourced[]): Sourced | unde
       object.apiVersion === patch.apiVersion &&
       object.kind === patch.kind &&
       object.metadata.name === patch.metadata.name &&
-      (patch.metadata.namespace === undefined || object.metadata.namespace === patch.metadata.namespace),
+      (patch.metadata.namespace === undefined ||
+        object.metadata.namespace === patch.metadata.namespace),
   )
 }
 

@@ -25,12 +25,25 @@ export function dashboardExpressions(): { panel: string; expr: string }[] {
   const dashboard = JSON.parse(
     readFileSync(join(root, 'manifests/monitoring/dashboard.json'), 'utf8'),
   ) as { panels: { title: string; targets?: { expr: string }[] }[] }
-  return dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ panel: p.title, expr: t.expr })))
+  return dashboard.panels.flatMap((p) =>
+    (p.targets ?? []).map((t) => ({ panel: p.title, expr: t.expr })),
+  )
 }
 
 const keywords = new Set([
-  'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'and', 'or', 'unless',
-  'bool', 'offset', 'inf', 'nan',
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'and',
+  'or',
+  'unless',
+  'bool',
+  'offset',
+  'inf',
+  'nan',
 ])
 
 /**

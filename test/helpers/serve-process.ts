@@ -36,7 +36,9 @@ export async function startServe(args: string[], cwd = root): Promise<ServeProce
       logs.push({ msg: line })
     }
   })
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  )
   const wantsOps = args.includes('--metrics-port')
   const addressOf = (msg: string) => logs.find((l) => l.msg === msg)?.address as string | undefined
 

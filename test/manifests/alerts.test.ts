@@ -14,7 +14,10 @@ const promtool = spawnSync('promtool', ['--version'], { encoding: 'utf8' })
 const dir = mkdtempSync(join(tmpdir(), 'hx-rules-'))
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))
 writeFileSync(join(dir, 'rules.yaml'), stringify(ruleFileContent()))
-copyFileSync(join(root, 'manifests/monitoring/tests/alerts.test.yaml'), join(dir, 'alerts.test.yaml'))
+copyFileSync(
+  join(root, 'manifests/monitoring/tests/alerts.test.yaml'),
+  join(dir, 'alerts.test.yaml'),
+)
 
 function run(args: string[]): { ok: boolean; output: string } {
   try {

@@ -58,7 +58,11 @@ t.test('the patch check finds no target for a patch of a resource the base lacks
   const objects = declaredObjects('manifests/overlays/extender')
   const stray = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'absent' } }
   t.equal(patchTarget(stray, objects), undefined)
-  const wrongKind = { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'hybrid-scheduler-extender' } }
+  const wrongKind = {
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: { name: 'hybrid-scheduler-extender' },
+  }
   t.equal(patchTarget(wrongKind, objects), undefined)
 })
 

@@ -34,7 +34,8 @@ function exportedSeries(page: string): Set<string> {
 }
 
 const used = new Map<string, string>()
-for (const rule of alertRules()) for (const n of metricNames(rule.expr)) used.set(n, `alert ${rule.alert}`)
+for (const rule of alertRules())
+  for (const n of metricNames(rule.expr)) used.set(n, `alert ${rule.alert}`)
 for (const { panel, expr } of dashboardExpressions()) {
   for (const n of metricNames(expr)) used.set(n, `panel "${panel}"`)
 }
@@ -44,12 +45,19 @@ const node = {
   status: { allocatable: { cpu: '4', memory: '16Gi', pods: '110' } },
 }
 const pod = {
-  metadata: { name: 'web-1', namespace: 'shop', ownerReferences: [{ kind: 'ReplicaSet', name: 'web' }] },
+  metadata: {
+    name: 'web-1',
+    namespace: 'shop',
+    ownerReferences: [{ kind: 'ReplicaSet', name: 'web' }],
+  },
   spec: { containers: [{ name: 'web', resources: { requests: { cpu: '100m' } } }] },
 }
 
 t.test('metric names are read from PromQL', async (t) => {
-  t.same(metricNames('sum by (le) (rate(a_bucket{verb="filter"}[5m])) / b_total > 1'), ['a_bucket', 'b_total'])
+  t.same(metricNames('sum by (le) (rate(a_bucket{verb="filter"}[5m])) / b_total > 1'), [
+    'a_bucket',
+    'b_total',
+  ])
   t.same(metricNames('time() - c{kind="node"} > 900'), ['c'])
   t.same(metricNames('d == 0 or absent(up{job="x"} == 1)'), ['d', 'up'])
 })
@@ -60,7 +68,11 @@ t.test('the service started with serve', async (t) => {
   // One decision, so labelled series have samples too.
   const body = JSON.stringify({ Pod: pod, Nodes: { items: [node] }, NodeNames: null })
   for (const verb of ['filter', 'prioritize']) {
-    const res = await fetch(`${serve.url}/${verb}`, { method: 'POST', body, headers: { 'content-type': 'application/json' } })
+    const res = await fetch(`${serve.url}/${verb}`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json' },
+    })
     t.equal(res.status, 200, `${verb} answered`)
   }
   const page = await (await fetch(`${serve.opsUrl}/metrics`)).text()
@@ -81,10 +93,13 @@ t.test('the service started with serve', async (t) => {
     }
   })
 
-  t.test('lists as pending only cache metrics the alerts or dashboard use and the service lacks', async (t) => {
-    for (const name of pendingCacheMetrics) {
-      t.ok(used.has(name), `${name} is used`)
-      t.notOk(exported.has(name), `${name} is exported now: remove it from pendingCacheMetrics`)
-    }
-  })
+  t.test(
+    'lists as pending only cache metrics the alerts or dashboard use and the service lacks',
+    async (t) => {
+      for (const name of pendingCacheMetrics) {
+        t.ok(used.has(name), `${name} is used`)
+        t.notOk(exported.has(name), `${name} is exported now: remove it from pendingCacheMetrics`)
+      }
+    },
+  )
 })

@@ -39,7 +39,10 @@ t.test('the second scheduler has its own profile and lease', async (t) => {
     profiles: { schedulerName: string }[]
     leaderElection: { leaderElect: boolean; resourceName: string }
   }
-  t.same(config.profiles.map((p) => p.schedulerName), ['hybrid-scheduler'])
+  t.same(
+    config.profiles.map((p) => p.schedulerName),
+    ['hybrid-scheduler'],
+  )
   t.equal(config.leaderElection.leaderElect, true)
   t.equal(config.leaderElection.resourceName, 'hybrid-scheduler')
 })
@@ -55,7 +58,8 @@ for (const file of fixtures) {
   })
 }
 
-const valid = () => configOf(shipped[1] ?? '') as { extenders: Record<string, unknown>[] } & Record<string, unknown>
+const valid = () =>
+  configOf(shipped[1] ?? '') as { extenders: Record<string, unknown>[] } & Record<string, unknown>
 const withExtender = (change: Record<string, unknown>) => {
   const config = valid()
   config.extenders = [{ ...config.extenders[0], ...change }]
@@ -63,20 +67,38 @@ const withExtender = (change: Record<string, unknown>) => {
 }
 
 const upstreamCases: [string, unknown, string][] = [
-  ['a prioritize verb without a weight', withExtender({ weight: undefined }), '/extenders/0/weight'],
+  [
+    'a prioritize verb without a weight',
+    withExtender({ weight: undefined }),
+    '/extenders/0/weight',
+  ],
   ['a prioritize verb with weight 0', withExtender({ weight: 0 }), '/extenders/0/weight'],
   ['the old spelling enableHttps', withExtender({ enableHttps: true }), '/extenders/0/enableHttps'],
   ['a duration without a unit', withExtender({ httpTimeout: '5' }), '/extenders/0/httpTimeout'],
-  ['a CA with insecure', withExtender({ tlsConfig: { insecure: true, caFile: '/ca.crt' } }), '/extenders/0/tlsConfig'],
+  [
+    'a CA with insecure',
+    withExtender({ tlsConfig: { insecure: true, caFile: '/ca.crt' } }),
+    '/extenders/0/tlsConfig',
+  ],
   [
     'a managed resource in the kubernetes.io domain',
     withExtender({ managedResources: [{ name: 'kubernetes.io/gpu' }] }),
     '/extenders/0/managedResources/0/name',
   ],
-  ['percentageOfNodesToScore above 100', { ...valid(), percentageOfNodesToScore: 101 }, '/percentageOfNodesToScore'],
+  [
+    'percentageOfNodesToScore above 100',
+    { ...valid(), percentageOfNodesToScore: 101 },
+    '/percentageOfNodesToScore',
+  ],
   [
     'two extenders that bind',
-    { ...valid(), extenders: [{ urlPrefix: 'http://a', bindVerb: 'bind' }, { urlPrefix: 'http://b', bindVerb: 'bind' }] },
+    {
+      ...valid(),
+      extenders: [
+        { urlPrefix: 'http://a', bindVerb: 'bind' },
+        { urlPrefix: 'http://b', bindVerb: 'bind' },
+      ],
+    },
     '/extenders/1/bindVerb',
   ],
   [
@@ -93,22 +115,44 @@ const upstreamCases: [string, unknown, string][] = [
 ]
 for (const [name, config, path] of upstreamCases) {
   t.test(`kube-scheduler validation rejects ${name}`, async (t) => {
-    t.ok(upstreamProblems(config).some((p) => p.path === path), path)
+    t.ok(
+      upstreamProblems(config).some((p) => p.path === path),
+      path,
+    )
   })
 }
 
 const projectCases: [string, unknown, string][] = [
   ['a weight the in-tree plugins can outvote', withExtender({ weight: 24 }), '/extenders/0/weight'],
-  ['names-only requests switched off', withExtender({ nodeCacheCapable: false }), '/extenders/0/nodeCacheCapable'],
-  ['the default timeout left implicit', withExtender({ httpTimeout: undefined }), '/extenders/0/httpTimeout'],
+  [
+    'names-only requests switched off',
+    withExtender({ nodeCacheCapable: false }),
+    '/extenders/0/nodeCacheCapable',
+  ],
+  [
+    'the default timeout left implicit',
+    withExtender({ httpTimeout: undefined }),
+    '/extenders/0/httpTimeout',
+  ],
   ['a timeout above 5s', withExtender({ httpTimeout: '10s' }), '/extenders/0/httpTimeout'],
   ['an ignorable extender', withExtender({ ignorable: true }), '/extenders/0/ignorable'],
-  ['a urlPrefix without a scheme', withExtender({ urlPrefix: 'hybrid-scheduler-extender:8888' }), '/extenders/0/urlPrefix'],
-  ['sampling the nodes to score', { ...valid(), percentageOfNodesToScore: 50 }, '/percentageOfNodesToScore'],
+  [
+    'a urlPrefix without a scheme',
+    withExtender({ urlPrefix: 'hybrid-scheduler-extender:8888' }),
+    '/extenders/0/urlPrefix',
+  ],
+  [
+    'sampling the nodes to score',
+    { ...valid(), percentageOfNodesToScore: 50 },
+    '/percentageOfNodesToScore',
+  ],
 ]
 for (const [name, config, path] of projectCases) {
   t.test(`the project rules reject ${name}`, async (t) => {
-    t.ok(projectProblems(config, policy).some((p) => p.path === path), path)
+    t.ok(
+      projectProblems(config, policy).some((p) => p.path === path),
+      path,
+    )
   })
 }
 

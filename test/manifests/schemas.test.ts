@@ -37,7 +37,10 @@ t.test('the validator', async (t) => {
 
   t.test('rejects a field the API does not define', async (t) => {
     const problems = await validateManifest(service({ ports: [{ port: 80, targetport: 8080 }] }))
-    t.same(problems.map((p) => p.path), ['/spec/ports/0/targetport'])
+    t.same(
+      problems.map((p) => p.path),
+      ['/spec/ports/0/targetport'],
+    )
   })
 
   t.test('rejects a monitoring resource that breaks its CRD schema', async (t) => {
@@ -84,14 +87,16 @@ for (const [dir, name] of [
 
     t.test('runs two replicas spread over nodes', async (t) => {
       t.equal(d.spec.replicas, 2)
-      const byHost = pod.topologySpreadConstraints.find((c) => c.topologyKey === 'kubernetes.io/hostname')
+      const byHost = pod.topologySpreadConstraints.find(
+        (c) => c.topologyKey === 'kubernetes.io/hostname',
+      )
       t.equal(byHost?.whenUnsatisfiable, 'DoNotSchedule')
     })
 
     t.test('has a PodDisruptionBudget keeping one replica', async (t) => {
-      const pdb = objects.find((o) => o.kind === 'PodDisruptionBudget' && o.metadata.name === name) as
-        | { spec: { minAvailable: number; selector: unknown } }
-        | undefined
+      const pdb = objects.find(
+        (o) => o.kind === 'PodDisruptionBudget' && o.metadata.name === name,
+      ) as { spec: { minAvailable: number; selector: unknown } } | undefined
       t.equal(pdb?.spec.minAvailable, 1)
       t.same(pdb?.spec.selector, d.spec.selector)
     })
@@ -105,14 +110,17 @@ for (const [dir, name] of [
       }
     })
 
-    t.test('runs as non-root on a read-only root file system without privilege escalation', async (t) => {
-      t.equal(pod.securityContext.runAsNonRoot, true)
-      t.ok(Number(pod.securityContext.runAsUser) > 0, 'numeric non-root user')
-      for (const c of pod.containers) {
-        t.equal(c.securityContext.readOnlyRootFilesystem, true)
-        t.equal(c.securityContext.allowPrivilegeEscalation, false)
-        t.same(c.securityContext.capabilities.drop, ['ALL'])
-      }
-    })
+    t.test(
+      'runs as non-root on a read-only root file system without privilege escalation',
+      async (t) => {
+        t.equal(pod.securityContext.runAsNonRoot, true)
+        t.ok(Number(pod.securityContext.runAsUser) > 0, 'numeric non-root user')
+        for (const c of pod.containers) {
+          t.equal(c.securityContext.readOnlyRootFilesystem, true)
+          t.equal(c.securityContext.allowPrivilegeEscalation, false)
+          t.same(c.securityContext.capabilities.drop, ['ALL'])
+        }
+      },
+    )
   })
 }

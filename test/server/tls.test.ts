@@ -70,7 +70,15 @@ function getOverHttp1(port: number, clientPair?: CertPair, alpn?: string[]): Pro
   const offer = alpn === undefined ? {} : { ALPNProtocols: alpn }
   return new Promise((resolve, reject) => {
     const req = https.request(
-      { host: '127.0.0.1', port, path: '/healthz', agent: false, ca: read(serverCa.cert), ...credentials, ...offer },
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/healthz',
+        agent: false,
+        ca: read(serverCa.cert),
+        ...credentials,
+        ...offer,
+      },
       (res) => {
         const socket = res.socket as TLSSocket
         const answer = {
@@ -188,16 +196,26 @@ t.test('a rotated certificate is served without a restart', async (t) => {
   t.ok(reloads >= 1, 'the reload was reported')
 })
 
-t.test('a certificate that does not match its key is reported and the previous one kept', async (t) => {
-  const files = servingFiles('mismatched')
-  const { server, port } = await startServer(files)
-  const failures: unknown[] = []
-  const stop = reloadOnChange(server, files, { reloaded: () => {}, failed: (err) => failures.push(err) }, 50)
-  t.teardown(stop)
+t.test(
+  'a certificate that does not match its key is reported and the previous one kept',
+  async (t) => {
+    const files = servingFiles('mismatched')
+    const { server, port } = await startServer(files)
+    const failures: unknown[] = []
+    const stop = reloadOnChange(
+      server,
+      files,
+      { reloaded: () => {}, failed: (err) => failures.push(err) },
+      50,
+    )
+    t.teardown(stop)
 
-  copyFileSync(secondServer.cert, files.certFile)
-  await pollUntil('the failed reload to be reported', () => (failures.length > 0 ? true : undefined))
-  const answer = await getOverHttp1(port)
-  t.equal(answer.status, 200)
-  t.equal(answer.serial, serialOf(firstServer), 'the previous certificate still serves')
-})
+    copyFileSync(secondServer.cert, files.certFile)
+    await pollUntil('the failed reload to be reported', () =>
+      failures.length > 0 ? true : undefined,
+    )
+    const answer = await getOverHttp1(port)
+    t.equal(answer.status, 200)
+    t.equal(answer.serial, serialOf(firstServer), 'the previous certificate still serves')
+  },
+)
