@@ -13,6 +13,7 @@ export const errorCodes = {
   HX_REQUEST_TOO_LARGE: 'the request body is larger than the configured limit',
   HX_USAGE: 'the command line is not valid',
   HX_INPUT_FILE: 'an input file cannot be read or parsed',
+  HX_TLS_FILE: 'a TLS certificate, key or CA file cannot be read',
 } as const
 
 /** One of the codes of {@link errorCodes}. */

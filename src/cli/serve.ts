@@ -5,9 +5,19 @@ import { createMetrics } from '../metrics.js'
 import { loadPolicyFile } from '../policy/load.js'
 import { PolicyStore } from '../policy/store.js'
 import { buildApp } from '../server/app.js'
+import { buildOpsApp } from '../server/ops.js'
+import {
+  httpsOptions,
+  reloadOnChange,
+  type SecureContextTarget,
+  type TlsFiles,
+} from '../server/tls.js'
 import type { Io } from './main.js'
 
-/** The policy shipped with the package, used when `--policy` is not given. */
+/**
+ * The policy shipped with the package, used when `--policy` is not given.
+ * Found from src/cli/ and dist/cli/ alike: both sit two levels below the root.
+ */
 export const defaultPolicyPath = fileURLToPath(new URL('../../policies/default.yaml', import.meta.url))
 
 const help = `usage: hybrid-extender serve [options]
@@ -16,6 +26,12 @@ const help = `usage: hybrid-extender serve [options]
   --port N        port to listen on (default: $PORT, else 8888)
   --host HOST     address to listen on (default: 0.0.0.0)
   --log-level L   fatal, error, warn, info, debug or trace (default: info)
+  --tls-cert-file FILE   serve HTTPS (HTTP/2 and HTTP/1.1) with this PEM certificate;
+                         reloaded when the file changes
+  --tls-key-file FILE    the certificate's PEM private key (required with the certificate)
+  --client-ca-file FILE  require client certificates signed by a CA in this PEM bundle
+  --metrics-port N       also serve /metrics, /healthz and /readyz over plain HTTP on
+                         this port (for probes and Prometheus when the main port is TLS)
 `
 
 /** Parses `serve` flags. Exported for tests. */
@@ -30,16 +46,22 @@ export function serveOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
         port: { type: 'string' },
         host: { type: 'string', default: '0.0.0.0' },
         'log-level': { type: 'string', default: 'info' },
+        'tls-cert-file': { type: 'string' },
+        'tls-key-file': { type: 'string' },
+        'client-ca-file': { type: 'string' },
+        'metrics-port': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values
   } catch (err) {
     throw new ExtenderError('HX_USAGE', (err as Error).message, { cause: err })
   }
-  const portText = values.port ?? env.PORT ?? '8888'
-  const port = Number(portText)
-  if (!Number.isInteger(port) || port < 0 || port > 65535 || portText.trim() === '') {
-    throw new ExtenderError('HX_USAGE', `--port must be an integer 0..65535, got "${portText}"`)
+  const port = portNumber('--port', values.port ?? env.PORT ?? '8888')
+  const metricsPortText = values['metrics-port']
+  const metricsPort =
+    metricsPortText === undefined ? undefined : portNumber('--metrics-port', metricsPortText)
+  if (metricsPort !== undefined && metricsPort !== 0 && metricsPort === port) {
+    throw new ExtenderError('HX_USAGE', '--metrics-port must differ from --port')
   }
   const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
   if (!levels.includes(values['log-level'])) {
@@ -51,7 +73,32 @@ export function serveOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     port,
     host: values.host,
     logLevel: values['log-level'],
+    tls: tlsFiles(values['tls-cert-file'], values['tls-key-file'], values['client-ca-file']),
+    metricsPort,
   }
+}
+
+function portNumber(flag: string, text: string): number {
+  const port = Number(text)
+  if (!Number.isInteger(port) || port < 0 || port > 65535 || text.trim() === '') {
+    throw new ExtenderError('HX_USAGE', `${flag} must be an integer 0..65535, got "${text}"`)
+  }
+  return port
+}
+
+function tlsFiles(
+  certFile?: string,
+  keyFile?: string,
+  clientCaFile?: string,
+): TlsFiles | undefined {
+  if (certFile === undefined && keyFile === undefined) {
+    if (clientCaFile === undefined) return undefined
+    throw new ExtenderError('HX_USAGE', '--client-ca-file needs --tls-cert-file and --tls-key-file')
+  }
+  if (certFile === undefined || keyFile === undefined) {
+    throw new ExtenderError('HX_USAGE', '--tls-cert-file and --tls-key-file go together')
+  }
+  return clientCaFile === undefined ? { certFile, keyFile } : { certFile, keyFile, clientCaFile }
 }
 
 /** `hybrid-extender serve`: runs until SIGINT or SIGTERM. */
@@ -63,23 +110,50 @@ export async function serve(argv: string[], io: Io): Promise<number> {
   }
   const metrics = createMetrics()
   const policy = new PolicyStore(loadPolicyFile(options.policyPath), metrics)
-  const app = buildApp({ policy, metrics, logger: { level: options.logLevel } })
+  const logger = { level: options.logLevel }
+  const https = options.tls === undefined ? undefined : httpsOptions(options.tls)
+  const app = buildApp({ policy, metrics, logger, ...(https === undefined ? {} : { https }) })
+  const ops =
+    options.metricsPort === undefined ? undefined : buildOpsApp({ policy, metrics, logger })
   app.log.info(
     { policy: options.policyPath, name: policy.current.name, hash: policy.current.hash },
     'policy loaded',
   )
   app.log.info('no Kubernetes API configured: full-object mode only (nodeCacheCapable: false)')
 
+  let stopTlsReload = () => {}
+  const closeAll = async () => {
+    stopTlsReload()
+    await Promise.all([app.close(), ops?.close()])
+  }
   const stopped = new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       app.log.info({ signal }, 'shutting down')
-      app.close().then(resolve, resolve)
+      closeAll().then(resolve, resolve)
     }
     process.once('SIGINT', stop)
     process.once('SIGTERM', stop)
   })
-  const address = await app.listen({ port: options.port, host: options.host })
-  app.log.info({ address, port: options.port, host: options.host }, 'listening')
+  const { port, host, tls, metricsPort } = options
+  try {
+    const address = await app.listen({ port, host })
+    app.log.info({ address, port, host, tls: tls !== undefined }, 'listening')
+    if (tls !== undefined) {
+      // The previous certificate keeps serving until a new pair loads.
+      stopTlsReload = reloadOnChange(app.server as unknown as SecureContextTarget, tls, {
+        reloaded: () => app.log.info({ cert: tls.certFile }, 'tls certificate reloaded'),
+        failed: (err) => app.log.warn({ err }, 'tls certificate reload failed'),
+      })
+    }
+    if (ops !== undefined) {
+      const opsAddress = await ops.listen({ port: metricsPort, host })
+      app.log.info({ address: opsAddress }, 'operations port listening')
+    }
+  } catch (err) {
+    // One listener up and the other not: close both, or the process lingers.
+    await closeAll()
+    throw err
+  }
   await stopped
   return 0
 }

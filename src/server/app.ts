@@ -7,6 +7,7 @@ import { decodeExtenderArgs } from '../wire/decode.js'
 import { filterError, filterResult, prioritizeResult, serializeFilterResult } from '../wire/encode.js'
 import { scanExtenderArgs } from '../wire/scan.js'
 import { answer, recordFilter } from './extender.js'
+import type { HttpsOptions } from './tls.js'
 
 /** Default request body limit: 5,000 full Node objects are about 20 MiB. */
 export const defaultBodyLimitBytes = 128 * 1024 * 1024
@@ -19,6 +20,8 @@ export interface AppOptions {
   /** pino options, or false for no logs. */
   logger?: boolean | Record<string, unknown>
   bodyLimitBytes?: number
+  /** TLS: HTTP/2 offered with HTTP/1.1 accepted. Without it, plain HTTP/1.1. */
+  https?: HttpsOptions
 }
 
 type Verb = 'filter' | 'prioritize'
@@ -27,7 +30,11 @@ const json = 'application/json; charset=utf-8'
 
 /** Builds the HTTP service: extender verbs, metrics and probes. */
 export function buildApp(opts: AppOptions): FastifyInstance {
+  // Over TLS the server is HTTP/2 with HTTP/1.1 fallback; fastify's typing
+  // of that server differs, but every route here works on both alike.
+  const tls = opts.https === undefined ? {} : { http2: true, https: opts.https }
   const app = Fastify({
+    ...(tls as object),
     logger: opts.logger ?? false,
     // One summary per request at most: fastify's two info lines per request
     // would dominate the log at scheduling rates.

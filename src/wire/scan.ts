@@ -418,6 +418,7 @@ class Scanner {
   /** Labels: string values only, as {@link readStringMap} reads them. */
   labels(): Map<string, string> {
     const out = new Map<string, string>()
+    this.ws()
     if (this.buf[this.pos] !== LBRACE) {
       this.skipValue()
       return out
