@@ -14,6 +14,7 @@ export const errorCodes = {
   HX_REQUEST_MEDIA_TYPE: 'the request body is not JSON',
   HX_USAGE: 'the command line is not valid',
   HX_INPUT_FILE: 'an input file cannot be read or parsed',
+  HX_KUBECONFIG: 'the kubeconfig cannot be loaded or names no cluster',
 } as const
 
 /** One of the codes of {@link errorCodes}. */

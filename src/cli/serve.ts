@@ -1,5 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { ClusterCache } from '../cluster/cache.js'
+import { clusterConnection } from '../cluster/kubeconfig.js'
 import { ExtenderError } from '../errors.js'
 import { createMetrics } from '../metrics.js'
 import { loadPolicyFile } from '../policy/load.js'
@@ -16,6 +18,8 @@ const help = `usage: hybrid-extender serve [options]
   --port N        port to listen on (default: $PORT, else 8888)
   --host HOST     address to listen on (default: 0.0.0.0)
   --log-level L   fatal, error, warn, info, debug or trace (default: info)
+  --kubeconfig F  watch nodes and pods through this kubeconfig (default: $KUBECONFIG,
+                  else the service account when in a cluster, else no cache)
 `
 
 /** Parses `serve` flags. Exported for tests. */
@@ -30,6 +34,7 @@ export function serveOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
         port: { type: 'string' },
         host: { type: 'string', default: '0.0.0.0' },
         'log-level': { type: 'string', default: 'info' },
+        kubeconfig: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values
@@ -51,6 +56,7 @@ export function serveOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     port,
     host: values.host,
     logLevel: values['log-level'],
+    kubeconfigPath: values.kubeconfig,
   }
 }
 
@@ -63,17 +69,24 @@ export async function serve(argv: string[], io: Io): Promise<number> {
   }
   const metrics = createMetrics()
   const policy = new PolicyStore(loadPolicyFile(options.policyPath), metrics)
-  const app = buildApp({ policy, metrics, logger: { level: options.logLevel } })
+  const cluster = clusterConnection(options.kubeconfigPath)
+  const cache = cluster && new ClusterCache(cluster.kubeConfig, { metrics })
+  const app = buildApp({ policy, metrics, nodes: cache, logger: { level: options.logLevel } })
   app.log.info(
     { policy: options.policyPath, name: policy.current.name, hash: policy.current.hash },
     'policy loaded',
   )
-  app.log.info('no Kubernetes API configured: full-object mode only (nodeCacheCapable: false)')
+  if (cluster === undefined || cache === undefined) {
+    app.log.info('no Kubernetes API configured: full-object mode only (nodeCacheCapable: false)')
+  } else {
+    app.log.info({ server: cluster.server, via: cluster.via }, 'watching nodes and pods')
+    cache.start(app.log.child({ component: 'cluster-cache' }))
+  }
 
   const stopped = new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       app.log.info({ signal }, 'shutting down')
-      app.close().then(resolve, resolve)
+      Promise.all([cache?.stop(), app.close()]).then(() => resolve(), resolve)
     }
     process.once('SIGINT', stop)
     process.once('SIGTERM', stop)
