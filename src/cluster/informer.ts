@@ -113,6 +113,11 @@ export class ResilientInformer<T extends KubernetesObject> {
     return this.isSynced
   }
 
+  /** The resourceVersion the next watch resumes from (empty: list first). */
+  get resourceVersion(): string {
+    return this.informer.latestResourceVersion()
+  }
+
   start(): void {
     this.stopped = false
     this.run()

@@ -185,3 +185,35 @@ t.test('a full-object request uses its own nodes with usage from the cache', asy
   t.same(passed, [n.a100])
   t.same(Object.keys(reply.FailedNodes), [n.smallGpu])
 })
+
+t.test('with the API down at start it is not ready, then ready once the API answers', async (t) => {
+  const server = new StandInApiServer()
+  await server.start()
+  for (const node of fixtureNodes()) server.apply('nodes', node)
+  await server.down()
+  const metrics = createMetrics({ processMetrics: false })
+  const { cache, stop } = cacheFor(server, { ...fastRetries, metrics })
+  const app = buildApp({ policy: new PolicyStore(loadPolicyFile(defaultPolicyPath)), metrics, nodes: cache })
+  t.teardown(async () => {
+    await app.close()
+    await stop()
+    await server.stop()
+  })
+  const restarts = async () => {
+    const metric = await metrics.watchRestarts.get()
+    return metric.values.reduce((sum, v) => sum + v.value, 0)
+  }
+  const deadline = Date.now() + 30_000
+  while ((await restarts()) < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+  t.ok((await restarts()) >= 4, 'retried')
+  t.notOk(cache.ready())
+  t.equal((await app.inject({ url: '/readyz' })).statusCode, 503)
+  const reply = await filter(app, [n.a100])
+  t.equal(reply.FailedNodes[n.a100], notSeenMessage, 'names-only requests wait for the cache')
+  t.match(await metrics.registry.metrics(), /hybrid_extender_cache_synced 0/)
+
+  await server.up()
+  await waitFor('the first sync', () => cache.ready())
+  t.equal((await app.inject({ url: '/readyz' })).statusCode, 200)
+  t.same((await filter(app, [n.a100])).NodeNames, [n.a100])
+})

@@ -204,9 +204,15 @@ export class StandInApiServer {
    * server does when a watcher falls too far behind.
    */
   expireWatches(): void {
+    this.errorWatches(410)
+  }
+
+  /** Ends every watch with an ERROR event carrying a Status of `code`. */
+  errorWatches(code: number): void {
+    const status = code === 410 ? this.gone(this.rv) : this.statusObject(code, 'InternalError', 'stand-in watch error')
     for (const w of [...this.watchers]) {
       this.dropWatcher(w)
-      w.res.end(JSON.stringify({ type: 'ERROR', object: this.gone(this.rv) }) + '\n')
+      w.res.end(JSON.stringify({ type: 'ERROR', object: status }) + '\n')
     }
   }
 
@@ -341,15 +347,7 @@ export class StandInApiServer {
   }
 
   private gone(since: number): Json {
-    return {
-      kind: 'Status',
-      apiVersion: 'v1',
-      metadata: {},
-      status: 'Failure',
-      message: `too old resource version: ${since} (${this.rv})`,
-      reason: 'Expired',
-      code: 410,
-    }
+    return this.statusObject(410, 'Expired', `too old resource version: ${since} (${this.rv})`)
   }
 
   private send(w: Watcher, event: Json): void {
@@ -366,9 +364,12 @@ export class StandInApiServer {
     w.res.end()
   }
 
+  private statusObject(code: number, reason: string, message: string): Json {
+    return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code }
+  }
+
   private status(res: ServerResponse, code: number, reason: string, message: string): void {
-    const body = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code }
     res.writeHead(code, { 'Content-Type': 'application/json' })
-    res.end(JSON.stringify(body))
+    res.end(JSON.stringify(this.statusObject(code, reason, message)))
   }
 }
