@@ -41,9 +41,8 @@ export function clusterConnection(
       return undefined
     }
   } catch (err) {
-    throw new ExtenderError('HX_KUBECONFIG', `cannot load the kubeconfig: ${(err as Error).message}`, {
-      cause: err,
-    })
+    const message = `cannot load the kubeconfig: ${(err as Error).message}`
+    throw new ExtenderError('HX_KUBECONFIG', message, { cause: err })
   }
   const server = kubeConfig.getCurrentCluster()?.server
   if (server === undefined || server === '') {
@@ -68,5 +67,6 @@ function loadFromEnv(kubeConfig: KubeConfig, list: string): void {
 function inCluster(env: NodeJS.ProcessEnv, root: string): boolean {
   const host = env.KUBERNETES_SERVICE_HOST
   const port = env.KUBERNETES_SERVICE_PORT
-  return (host ?? '') !== '' && (port ?? '') !== '' && existsSync(`${root}${serviceAccountTokenPath}`)
+  const token = `${root}${serviceAccountTokenPath}`
+  return (host ?? '') !== '' && (port ?? '') !== '' && existsSync(token)
 }

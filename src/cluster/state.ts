@@ -112,7 +112,8 @@ export class ClusterState implements ClusterUsage {
     record.labels = this.labelMaps.acquire(record.labels)
     record.annotations = this.labelMaps.acquire(record.annotations)
     record.requests = this.requestMaps.acquire(record.requests) as ResourceAmounts
-    if (record.node !== undefined) record.node = this.usageByNode.get(record.node)?.node ?? record.node
+    const node = record.node === undefined ? undefined : this.usageByNode.get(record.node)
+    if (node !== undefined) record.node = node.node
   }
 
   private hold(record: PodRecord): void {

@@ -42,7 +42,11 @@ async function setup(t: { teardown(fn: () => Promise<void>): void }) {
 type App = ReturnType<typeof buildApp>
 
 async function filter(app: App, names: string[], pod = gpuJobPod()): Promise<ExtenderFilterResult> {
-  const res = await app.inject({ method: 'POST', url: '/filter', payload: { Pod: pod, Nodes: null, NodeNames: names } })
+  const res = await app.inject({
+    method: 'POST',
+    url: '/filter',
+    payload: { Pod: pod, Nodes: null, NodeNames: names },
+  })
   return res.json() as ExtenderFilterResult
 }
 
@@ -54,7 +58,11 @@ function servicePod(): Record<string, unknown> {
   return pod
 }
 
-async function prioritize(app: App, names: string[], pod = gpuJobPod()): Promise<Map<string, number>> {
+async function prioritize(
+  app: App,
+  names: string[],
+  pod = gpuJobPod(),
+): Promise<Map<string, number>> {
   const payload = { Pod: pod, Nodes: null, NodeNames: names }
   const res = await app.inject({ method: 'POST', url: '/prioritize', payload })
   return new Map((res.json() as HostPriority[]).map((h) => [h.Host, h.Score]))
@@ -74,15 +82,18 @@ t.test('the first lists fill the cache and make it ready', async (t) => {
   t.match(text, /hybrid_extender_cache_last_sync_timestamp_seconds\{kind="node"\} \d+/)
 })
 
-t.test('a names-only filter passes nodes with free devices and fails busy ones as resolvable', async (t) => {
-  const { app } = await setup(t)
-  const reply = await filter(app, allNames)
-  t.same(reply.NodeNames, [n.a100])
-  t.same(Object.keys(reply.FailedNodes), [n.smallGpu], 'busy: preemption may help')
-  t.match(reply.FailedNodes[n.smallGpu], /0 of 1 free/)
-  const never = [n.fpga, n.virtual, n.worker]
-  t.same(Object.keys(reply.FailedAndUnresolvableNodes ?? {}).sort(), never.sort())
-})
+t.test(
+  'a names-only filter passes nodes with free devices and fails busy ones as resolvable',
+  async (t) => {
+    const { app } = await setup(t)
+    const reply = await filter(app, allNames)
+    t.same(reply.NodeNames, [n.a100])
+    t.same(Object.keys(reply.FailedNodes), [n.smallGpu], 'busy: preemption may help')
+    t.match(reply.FailedNodes[n.smallGpu], /0 of 1 free/)
+    const never = [n.fpga, n.virtual, n.worker]
+    t.same(Object.keys(reply.FailedAndUnresolvableNodes ?? {}).sort(), never.sort())
+  },
+)
 
 t.test('best-fit scores use free device counts', async (t) => {
   const { server, cache, app } = await setup(t)
@@ -139,7 +150,10 @@ t.test('nodes added, changed and deleted after the first list change the answers
 
   server.remove('nodes', 'gpu-node-a100-002')
   await waitFor('the node to go', () => cache.get('gpu-node-a100-002') === undefined)
-  t.equal((await filter(app, ['gpu-node-a100-002'])).FailedNodes['gpu-node-a100-002'], notSeenMessage)
+  t.equal(
+    (await filter(app, ['gpu-node-a100-002'])).FailedNodes['gpu-node-a100-002'],
+    notSeenMessage,
+  )
 })
 
 t.test('a node update that changes nothing the engine sees keeps the same view', async (t) => {
@@ -180,8 +194,12 @@ t.test('a full-object request uses its own nodes with usage from the cache', asy
   const { app } = await setup(t)
   const nodes = fixtureNodes().filter((o) => (o.metadata as { name: string }).name !== n.worker)
   const payload = { Pod: gpuJobPod(), Nodes: { metadata: {}, items: nodes }, NodeNames: null }
-  const reply = (await app.inject({ method: 'POST', url: '/filter', payload })).json() as ExtenderFilterResult
-  const passed = (reply.Nodes?.items ?? []).map((o) => (o as { metadata: { name: string } }).metadata.name)
+  const reply = (
+    await app.inject({ method: 'POST', url: '/filter', payload })
+  ).json() as ExtenderFilterResult
+  const passed = (reply.Nodes?.items ?? []).map(
+    (o) => (o as { metadata: { name: string } }).metadata.name,
+  )
   t.same(passed, [n.a100])
   t.same(Object.keys(reply.FailedNodes), [n.smallGpu])
 })
@@ -193,7 +211,11 @@ t.test('with the API down at start it is not ready, then ready once the API answ
   await server.down()
   const metrics = createMetrics({ processMetrics: false })
   const { cache, stop } = cacheFor(server, { ...fastRetries, metrics })
-  const app = buildApp({ policy: new PolicyStore(loadPolicyFile(defaultPolicyPath)), metrics, nodes: cache })
+  const app = buildApp({
+    policy: new PolicyStore(loadPolicyFile(defaultPolicyPath)),
+    metrics,
+    nodes: cache,
+  })
   t.teardown(async () => {
     await app.close()
     await stop()
@@ -204,7 +226,8 @@ t.test('with the API down at start it is not ready, then ready once the API answ
     return metric.values.reduce((sum, v) => sum + v.value, 0)
   }
   const deadline = Date.now() + 30_000
-  while ((await restarts()) < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+  while ((await restarts()) < 4 && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 20))
   t.ok((await restarts()) >= 4, 'retried')
   t.notOk(cache.ready())
   t.equal((await app.inject({ url: '/readyz' })).statusCode, 503)

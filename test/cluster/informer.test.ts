@@ -13,7 +13,11 @@ interface Options {
 }
 
 /** A node informer on the stand-in, recording what it is told. */
-function watchNodes(t: { teardown(fn: () => Promise<void>): void }, server: StandInApiServer, o: Options = {}) {
+function watchNodes(
+  t: { teardown(fn: () => Promise<void>): void },
+  server: StandInApiServer,
+  o: Options = {},
+) {
   const { dir, cleanup } = tempDir()
   const connection = clusterConnection(server.writeKubeconfig(join(dir, 'kubeconfig')), {})
   if (connection === undefined) throw new Error('no connection')
@@ -75,18 +79,21 @@ t.test('a paged list gathers every page before applying', async (t) => {
   t.equal(server.requests.nodes.list, 3, 'pages of 2, 2 and 1')
 })
 
-t.test('a watch cut mid-stream resumes from the last resourceVersion without a relist', async (t) => {
-  const server = await standIn()
-  const w = watchNodes(t, server)
-  await waitFor('the first sync', () => w.informer.synced)
-  await waitFor('the watch', () => server.watchCount('nodes') === 1)
-  server.cutWatches()
-  server.apply('nodes', node('after-cut'))
-  await waitFor('the node added after the cut', () => w.nodes.has('after-cut'))
-  t.equal(server.requests.nodes.list, 1)
-  t.ok(server.requests.nodes.watch >= 2)
-  t.ok(w.restarts.includes('error'))
-})
+t.test(
+  'a watch cut mid-stream resumes from the last resourceVersion without a relist',
+  async (t) => {
+    const server = await standIn()
+    const w = watchNodes(t, server)
+    await waitFor('the first sync', () => w.informer.synced)
+    await waitFor('the watch', () => server.watchCount('nodes') === 1)
+    server.cutWatches()
+    server.apply('nodes', node('after-cut'))
+    await waitFor('the node added after the cut', () => w.nodes.has('after-cut'))
+    t.equal(server.requests.nodes.list, 1)
+    t.ok(server.requests.nodes.watch >= 2)
+    t.ok(w.restarts.includes('error'))
+  },
+)
 
 t.test('a watch the server ends cleanly is resumed', async (t) => {
   const server = await standIn()
@@ -112,35 +119,47 @@ t.test('a 410 ERROR event leads to a relist', async (t) => {
   t.equal(w.syncs(), 1, 'synced once')
 })
 
-t.test('a resourceVersion compacted away during an outage gets 410, then a relist drops deleted objects', async (t) => {
-  const server = await standIn()
-  const w = watchNodes(t, server)
-  await waitFor('the watch', () => server.watchCount('nodes') === 1)
-  await server.down()
-  server.apply('nodes', node('added-while-down'))
-  server.remove('nodes', 'worker-1')
-  server.compact()
-  await server.up()
-  await waitFor('the relisted state', () => w.nodes.has('added-while-down') && !w.nodes.has('worker-1'))
-  t.equal(server.requests.nodes.list, 2)
-  t.ok(w.restarts.includes('error'), 'the outage')
-  t.ok(w.restarts.includes('expired'), 'the 410')
-})
+t.test(
+  'a resourceVersion compacted away during an outage gets 410, then a relist drops deleted objects',
+  async (t) => {
+    const server = await standIn()
+    const w = watchNodes(t, server)
+    await waitFor('the watch', () => server.watchCount('nodes') === 1)
+    await server.down()
+    server.apply('nodes', node('added-while-down'))
+    server.remove('nodes', 'worker-1')
+    server.compact()
+    await server.up()
+    await waitFor(
+      'the relisted state',
+      () => w.nodes.has('added-while-down') && !w.nodes.has('worker-1'),
+    )
+    t.equal(server.requests.nodes.list, 2)
+    t.ok(w.restarts.includes('error'), 'the outage')
+    t.ok(w.restarts.includes('expired'), 'the 410')
+  },
+)
 
-t.test('bookmarks move the resourceVersion, so resuming after a compaction needs no relist', async (t) => {
-  const server = await standIn()
-  const w = watchNodes(t, server)
-  await waitFor('the watch', () => server.watchCount('nodes') === 1)
-  for (let i = 0; i < 3; i++) server.apply('pods', { metadata: { name: `p${i}` } })
-  server.bookmarkNow()
-  await waitFor('the bookmark', () => w.informer.resourceVersion === String(server.resourceVersion))
-  server.compact()
-  server.cutWatches()
-  server.apply('nodes', node('after-bookmark'))
-  await waitFor('the node added after the cut', () => w.nodes.has('after-bookmark'))
-  t.equal(server.requests.nodes.list, 1)
-  t.notOk(w.restarts.includes('expired'))
-})
+t.test(
+  'bookmarks move the resourceVersion, so resuming after a compaction needs no relist',
+  async (t) => {
+    const server = await standIn()
+    const w = watchNodes(t, server)
+    await waitFor('the watch', () => server.watchCount('nodes') === 1)
+    for (let i = 0; i < 3; i++) server.apply('pods', { metadata: { name: `p${i}` } })
+    server.bookmarkNow()
+    await waitFor(
+      'the bookmark',
+      () => w.informer.resourceVersion === String(server.resourceVersion),
+    )
+    server.compact()
+    server.cutWatches()
+    server.apply('nodes', node('after-bookmark'))
+    await waitFor('the node added after the cut', () => w.nodes.has('after-bookmark'))
+    t.equal(server.requests.nodes.list, 1)
+    t.notOk(w.restarts.includes('expired'))
+  },
+)
 
 t.test('API errors are retried with backoff until the list succeeds', async (t) => {
   const server = await standIn()
@@ -151,16 +170,19 @@ t.test('API errors are retried with backoff until the list succeeds', async (t) 
   t.equal(w.nodes.size, 5)
 })
 
-t.test('an ERROR event other than 410 is retried with backoff and resumes without a relist', async (t) => {
-  const server = await standIn()
-  const w = watchNodes(t, server)
-  await waitFor('the watch', () => server.watchCount('nodes') === 1)
-  server.errorWatches(500)
-  server.apply('nodes', node('after-error'))
-  await waitFor('the node added after the error', () => w.nodes.has('after-error'))
-  t.same(w.restarts, ['error'])
-  t.equal(server.requests.nodes.list, 1)
-})
+t.test(
+  'an ERROR event other than 410 is retried with backoff and resumes without a relist',
+  async (t) => {
+    const server = await standIn()
+    const w = watchNodes(t, server)
+    await waitFor('the watch', () => server.watchCount('nodes') === 1)
+    server.errorWatches(500)
+    server.apply('nodes', node('after-error'))
+    await waitFor('the node added after the error', () => w.nodes.has('after-error'))
+    t.same(w.restarts, ['error'])
+    t.equal(server.requests.nodes.list, 1)
+  },
+)
 
 t.test('a list that never answers times out and is retried', async (t) => {
   const server = await standIn()

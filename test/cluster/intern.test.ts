@@ -3,8 +3,18 @@ import { emptyMap, MapInterner, sameMap, StringPool } from '../../src/cluster/in
 
 t.test('equal maps built in any order are shared', async (t) => {
   const interner = new MapInterner<string>()
-  const a = interner.acquire(new Map([['app', 'web'], ['tier', 'front']]))
-  const b = interner.acquire(new Map([['tier', 'front'], ['app', 'web']]))
+  const a = interner.acquire(
+    new Map([
+      ['app', 'web'],
+      ['tier', 'front'],
+    ]),
+  )
+  const b = interner.acquire(
+    new Map([
+      ['tier', 'front'],
+      ['app', 'web'],
+    ]),
+  )
   t.equal(a, b)
   t.equal(interner.size, 1)
 })
@@ -37,9 +47,28 @@ t.test('empty maps all become the one shared empty map and are not counted', asy
 })
 
 t.test('sameMap compares entries, not identity or order', async (t) => {
-  t.ok(sameMap(new Map([['a', 1], ['b', 2]]), new Map([['b', 2], ['a', 1]])))
+  t.ok(
+    sameMap(
+      new Map([
+        ['a', 1],
+        ['b', 2],
+      ]),
+      new Map([
+        ['b', 2],
+        ['a', 1],
+      ]),
+    ),
+  )
   t.notOk(sameMap(new Map([['a', 1]]), new Map([['b', 1]])))
-  t.notOk(sameMap(new Map([['a', 1]]), new Map([['a', 1], ['b', 2]])))
+  t.notOk(
+    sameMap(
+      new Map([['a', 1]]),
+      new Map([
+        ['a', 1],
+        ['b', 2],
+      ]),
+    ),
+  )
 })
 
 t.test('the string pool returns the first copy and stops growing at its limit', async (t) => {

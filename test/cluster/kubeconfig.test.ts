@@ -36,12 +36,15 @@ t.test('KUBECONFIG is used without the flag, the first file choosing the context
   t.teardown(cleanup)
   const first = server.writeKubeconfig(join(dir, 'a'))
   const second = join(dir, 'b')
-  writeFileSync(
-    second,
-    'apiVersion: v1\nkind: Config\nclusters: [{name: other, cluster: {server: "https://192.0.2.1"}}]\n' +
-      'users: [{name: u2, user: {}}]\ncontexts: [{name: other, context: {cluster: other, user: u2}}]\n' +
-      'current-context: other\n',
-  )
+  const other = [
+    'apiVersion: v1',
+    'kind: Config',
+    'clusters: [{name: other, cluster: {server: "https://192.0.2.1"}}]',
+    'users: [{name: u2, user: {}}]',
+    'contexts: [{name: other, context: {cluster: other, user: u2}}]',
+    'current-context: other',
+  ]
+  writeFileSync(second, other.join('\n'))
   const c = clusterConnection(undefined, { KUBECONFIG: `${first}:${second}` })
   t.equal(c?.via, 'env')
   t.equal(c?.server, server.url)
@@ -63,11 +66,18 @@ t.test('inside a pod, the service account is used', async (t) => {
   const c = clusterConnection(undefined, env, dir)
   t.equal(c?.via, 'in-cluster')
   t.equal(c?.server, 'https://10.0.0.1:443')
-  t.equal(clusterConnection(undefined, env, join(dir, 'elsewhere')), undefined, 'no token, no cluster')
+  t.equal(
+    clusterConnection(undefined, env, join(dir, 'elsewhere')),
+    undefined,
+    'no token, no cluster',
+  )
 })
 
 t.test('an unreadable kubeconfig is HX_KUBECONFIG', async (t) => {
-  t.equal(codeOf(() => clusterConnection('/nonexistent/kubeconfig', {})), 'HX_KUBECONFIG')
+  t.equal(
+    codeOf(() => clusterConnection('/nonexistent/kubeconfig', {})),
+    'HX_KUBECONFIG',
+  )
 })
 
 t.test('a kubeconfig without a current cluster is HX_KUBECONFIG', async (t) => {
@@ -75,5 +85,8 @@ t.test('a kubeconfig without a current cluster is HX_KUBECONFIG', async (t) => {
   t.teardown(cleanup)
   const file = join(dir, 'empty')
   writeFileSync(file, 'apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n')
-  t.equal(codeOf(() => clusterConnection(file, {})), 'HX_KUBECONFIG')
+  t.equal(
+    codeOf(() => clusterConnection(file, {})),
+    'HX_KUBECONFIG',
+  )
 })

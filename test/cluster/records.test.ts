@@ -6,9 +6,18 @@ t.test('a node projection keeps name, labels, taints and allocatable, nothing el
   const record = projectNode(fixture(fixtureNodeFiles[1] as string))
   t.equal(record?.name, 'gpu-node-a100-001')
   t.equal(record?.allocatable.get('nvidia.com/gpu'), 8)
-  t.same(record?.taints.map((x) => x.key), ['nvidia.com/gpu'])
+  t.same(
+    record?.taints.map((x) => x.key),
+    ['nvidia.com/gpu'],
+  )
   t.equal(record?.labels.get('kubernetes.io/hostname'), 'gpu-node-a100-001')
-  t.same(Object.keys(record ?? {}).sort(), ['allocatable', 'labels', 'name', 'resourceVersion', 'taints'])
+  t.same(Object.keys(record ?? {}).sort(), [
+    'allocatable',
+    'labels',
+    'name',
+    'resourceVersion',
+    'taints',
+  ])
 })
 
 t.test('objects without a name are not projected', async (t) => {
@@ -17,7 +26,14 @@ t.test('objects without a name are not projected', async (t) => {
 })
 
 t.test('a pod projection keeps node, phase, effective requests and owner kind', async (t) => {
-  const record = projectPod({ ...runningGpuPod('p', 'gpu-node-small-1', 2), metadata: { name: 'p', resourceVersion: '7', ownerReferences: [{ kind: 'Job', controller: true }] } })
+  const record = projectPod({
+    ...runningGpuPod('p', 'gpu-node-small-1', 2),
+    metadata: {
+      name: 'p',
+      resourceVersion: '7',
+      ownerReferences: [{ kind: 'Job', controller: true }],
+    },
+  })
   t.equal(record?.node, 'gpu-node-small-1')
   t.equal(record?.phase, 'Running')
   t.equal(record?.requests.get('nvidia.com/gpu'), 2)
@@ -41,13 +57,16 @@ t.test('a pod holds its requests only while bound and not finished', async (t) =
   }
 })
 
-t.test('records equal in what the engine sees compare the same despite other changes', async (t) => {
-  const node = fixture(fixtureNodeFiles[2] as string) as { status: Record<string, unknown> }
-  const a = projectNode(node)
-  node.status.conditions = []
-  t.ok(a && sameNode(a, projectNode(node) as NonNullable<typeof a>))
-  const p = projectPod(runningGpuPod('p', 'n1', 1))
-  const q = projectPod(runningGpuPod('p', 'n1', 1, 'Succeeded'))
-  t.ok(p && samePod(p, projectPod(runningGpuPod('p', 'n1', 1)) as NonNullable<typeof p>))
-  t.notOk(p && q && samePod(p, q))
-})
+t.test(
+  'records equal in what the engine sees compare the same despite other changes',
+  async (t) => {
+    const node = fixture(fixtureNodeFiles[2] as string) as { status: Record<string, unknown> }
+    const a = projectNode(node)
+    node.status.conditions = []
+    t.ok(a && sameNode(a, projectNode(node) as NonNullable<typeof a>))
+    const p = projectPod(runningGpuPod('p', 'n1', 1))
+    const q = projectPod(runningGpuPod('p', 'n1', 1, 'Succeeded'))
+    t.ok(p && samePod(p, projectPod(runningGpuPod('p', 'n1', 1)) as NonNullable<typeof p>))
+    t.notOk(p && q && samePod(p, q))
+  },
+)

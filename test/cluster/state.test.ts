@@ -16,7 +16,10 @@ t.test('pods add their requests to their node and leave with them', async (t) =>
   t.equal(state.used('n2', gpu), 1)
   state.deletePod('default', 'a')
   t.equal(state.used('n1', gpu), 3)
-  t.same([...state.podsOn('n1')].map((p) => p.name), ['b'])
+  t.same(
+    [...state.podsOn('n1')].map((p) => p.name),
+    ['b'],
+  )
   t.same(state.counts, { nodes: 0, pods: 2 })
 })
 

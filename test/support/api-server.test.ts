@@ -28,19 +28,31 @@ async function events(url: string, count: number): Promise<{ type: string; objec
   return out
 }
 
-t.test('a list carries the resourceVersion and pages through continue tokens on a snapshot', async (t) => {
-  const server = await standIn(t)
-  for (const name of ['a', 'b', 'c']) server.apply('nodes', { metadata: { name } })
-  const first = await json(`${server.url}/api/v1/nodes?limit=2`)
-  t.equal(first.kind, 'NodeList')
-  t.equal(first.metadata.resourceVersion, String(server.resourceVersion))
-  t.same(first.items.map((i: any) => i.metadata.name), ['a', 'b'])
-  server.apply('nodes', { metadata: { name: 'd' } })
-  const rest = await json(`${server.url}/api/v1/nodes?limit=2&continue=${first.metadata.continue}`)
-  t.same(rest.items.map((i: any) => i.metadata.name), ['c'], 'the snapshot, not the newer node')
-  t.equal(rest.metadata.continue, undefined)
-  t.equal(rest.metadata.resourceVersion, first.metadata.resourceVersion)
-})
+t.test(
+  'a list carries the resourceVersion and pages through continue tokens on a snapshot',
+  async (t) => {
+    const server = await standIn(t)
+    for (const name of ['a', 'b', 'c']) server.apply('nodes', { metadata: { name } })
+    const first = await json(`${server.url}/api/v1/nodes?limit=2`)
+    t.equal(first.kind, 'NodeList')
+    t.equal(first.metadata.resourceVersion, String(server.resourceVersion))
+    t.same(
+      first.items.map((i: any) => i.metadata.name),
+      ['a', 'b'],
+    )
+    server.apply('nodes', { metadata: { name: 'd' } })
+    const rest = await json(
+      `${server.url}/api/v1/nodes?limit=2&continue=${first.metadata.continue}`,
+    )
+    t.same(
+      rest.items.map((i: any) => i.metadata.name),
+      ['c'],
+      'the snapshot, not the newer node',
+    )
+    t.equal(rest.metadata.continue, undefined)
+    t.equal(rest.metadata.resourceVersion, first.metadata.resourceVersion)
+  },
+)
 
 t.test('a watch replays changes after its resourceVersion, then streams new ones', async (t) => {
   const server = await standIn(t)
@@ -51,30 +63,45 @@ t.test('a watch replays changes after its resourceVersion, then streams new ones
   // Replayed from history if the watch is not open yet, streamed live if it is.
   server.remove('pods', 'b')
   const got = await stream
-  t.same(got.map((e) => [e.type, e.object.metadata.name]), [['ADDED', 'b'], ['DELETED', 'b']])
+  t.same(
+    got.map((e) => [e.type, e.object.metadata.name]),
+    [
+      ['ADDED', 'b'],
+      ['DELETED', 'b'],
+    ],
+  )
   t.ok(Number(got[1]?.object.metadata.resourceVersion) > rv)
 })
 
-t.test('a watch from a resourceVersion older than the history gets a 410 ERROR event and ends', async (t) => {
-  const server = await standIn(t)
-  for (const name of ['a', 'b', 'c', 'd']) server.apply('nodes', { metadata: { name } })
-  const got = await events(`${server.url}/api/v1/nodes?watch=1&resourceVersion=1`, 5)
-  t.equal(got.length, 1)
-  t.equal(got[0]?.type, 'ERROR')
-  t.equal(got[0]?.object.code, 410)
-})
+t.test(
+  'a watch from a resourceVersion older than the history gets a 410 ERROR event and ends',
+  async (t) => {
+    const server = await standIn(t)
+    for (const name of ['a', 'b', 'c', 'd']) server.apply('nodes', { metadata: { name } })
+    const got = await events(`${server.url}/api/v1/nodes?watch=1&resourceVersion=1`, 5)
+    t.equal(got.length, 1)
+    t.equal(got[0]?.type, 'ERROR')
+    t.equal(got[0]?.object.code, 410)
+  },
+)
 
-t.test('bookmarks go only to watches that ask for them, with the current resourceVersion', async (t) => {
-  const server = await standIn(t)
-  const rv = server.resourceVersion
-  const stream = events(`${server.url}/api/v1/nodes?watch=true&resourceVersion=${rv}&allowWatchBookmarks=true`, 1)
-  while (server.watchCount('nodes') < 1) await new Promise((resolve) => setTimeout(resolve, 10))
-  server.apply('pods', { metadata: { name: 'p' } })
-  server.bookmarkNow()
-  const [bookmark] = await stream
-  t.equal(bookmark?.type, 'BOOKMARK')
-  t.equal(bookmark?.object.metadata.resourceVersion, String(server.resourceVersion))
-})
+t.test(
+  'bookmarks go only to watches that ask for them, with the current resourceVersion',
+  async (t) => {
+    const server = await standIn(t)
+    const rv = server.resourceVersion
+    const stream = events(
+      `${server.url}/api/v1/nodes?watch=true&resourceVersion=${rv}&allowWatchBookmarks=true`,
+      1,
+    )
+    while (server.watchCount('nodes') < 1) await new Promise((resolve) => setTimeout(resolve, 10))
+    server.apply('pods', { metadata: { name: 'p' } })
+    server.bookmarkNow()
+    const [bookmark] = await stream
+    t.equal(bookmark?.type, 'BOOKMARK')
+    t.equal(bookmark?.object.metadata.resourceVersion, String(server.resourceVersion))
+  },
+)
 
 t.test('unknown paths and injected failures answer with a Status object', async (t) => {
   const server = await standIn(t)

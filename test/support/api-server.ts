@@ -53,6 +53,28 @@ const keyOf = (o: Json): string => {
   return `${(m.namespace as string | undefined) ?? ''}/${m.name as string}`
 }
 
+/** A kubeconfig for an API server at `url`. The client refuses plain HTTP without skip-verify. */
+export function kubeconfigFor(url: string): string {
+  return [
+    'apiVersion: v1',
+    'kind: Config',
+    'clusters:',
+    '- name: stand-in',
+    '  cluster:',
+    `    server: ${url}`,
+    '    insecure-skip-tls-verify: true',
+    'users:',
+    '- name: tester',
+    '  user:',
+    '    token: stand-in-token',
+    'contexts:',
+    '- name: stand-in',
+    '  context: { cluster: stand-in, user: tester }',
+    'current-context: stand-in',
+    '',
+  ].join('\n')
+}
+
 /** The stand-in API server; `start()` it, point a kubeconfig at it, then drive it. */
 export class StandInApiServer {
   /** Requests served, by kind and verb (`list`, `watch`), for assertions. */
@@ -104,26 +126,9 @@ export class StandInApiServer {
     return this.rv
   }
 
-  /** A kubeconfig for the stand-in. The client refuses plain HTTP without skip-verify. */
+  /** A kubeconfig for the stand-in (see {@link kubeconfigFor}). */
   kubeconfig(): string {
-    return [
-      'apiVersion: v1',
-      'kind: Config',
-      'clusters:',
-      '- name: stand-in',
-      '  cluster:',
-      `    server: ${this.url}`,
-      '    insecure-skip-tls-verify: true',
-      'users:',
-      '- name: tester',
-      '  user:',
-      '    token: stand-in-token',
-      'contexts:',
-      '- name: stand-in',
-      '  context: { cluster: stand-in, user: tester }',
-      'current-context: stand-in',
-      '',
-    ].join('\n')
+    return kubeconfigFor(this.url)
   }
 
   /** Writes {@link kubeconfig} to `path` and returns the path. */
@@ -132,17 +137,21 @@ export class StandInApiServer {
     return path
   }
 
-  /** Creates or replaces an object (ADDED or MODIFIED), stamping a new resourceVersion. */
-  apply(kind: Kind, object: Json): Json {
-    const copy = structuredClone(object)
-    const metadata = ((copy.metadata ??= {}) as Json)
+  /**
+   * Creates or replaces an object (ADDED or MODIFIED), stamping a new
+   * resourceVersion. With `copy: false` the object itself is stored (its
+   * metadata is written to), so large synthetic sets can share their parts.
+   */
+  apply(kind: Kind, object: Json, { copy = true } = {}): Json {
+    const stored = copy ? structuredClone(object) : object
+    const metadata = (stored.metadata ??= {}) as Json
     if (kind === 'pods') metadata.namespace ??= 'default'
-    const key = keyOf(copy)
+    const key = keyOf(stored)
     const type = this.objects[kind].has(key) ? 'MODIFIED' : 'ADDED'
     metadata.resourceVersion = String(++this.rv)
-    this.objects[kind].set(key, copy)
-    this.record(kind, type, copy)
-    return copy
+    this.objects[kind].set(key, stored)
+    this.record(kind, type, stored)
+    return stored
   }
 
   /** Deletes an object by `namespace/name` (nodes: `/name`); false when absent. */
@@ -209,7 +218,10 @@ export class StandInApiServer {
 
   /** Ends every watch with an ERROR event carrying a Status of `code`. */
   errorWatches(code: number): void {
-    const status = code === 410 ? this.gone(this.rv) : this.statusObject(code, 'InternalError', 'stand-in watch error')
+    const status =
+      code === 410
+        ? this.gone(this.rv)
+        : this.statusObject(code, 'InternalError', 'stand-in watch error')
     for (const w of [...this.watchers]) {
       this.dropWatcher(w)
       w.res.end(JSON.stringify({ type: 'ERROR', object: status }) + '\n')
@@ -260,7 +272,12 @@ export class StandInApiServer {
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? '/', 'http://stand-in')
-    const kind = url.pathname === '/api/v1/nodes' ? 'nodes' : url.pathname === '/api/v1/pods' ? 'pods' : undefined
+    const kind =
+      url.pathname === '/api/v1/nodes'
+        ? 'nodes'
+        : url.pathname === '/api/v1/pods'
+          ? 'pods'
+          : undefined
     if (this.hangs > 0) {
       this.hangs--
       return
@@ -297,7 +314,10 @@ export class StandInApiServer {
     const limit = Number(params.get('limit') ?? '0')
     const end = limit > 0 ? Math.min(snapshot.items.length, start + limit) : snapshot.items.length
     const metadata: Json = { resourceVersion: String(snapshot.rv) }
-    let id = token === null || token === '' ? undefined : Buffer.from(token, 'base64url').toString().split(':')[0]
+    let id =
+      token === null || token === ''
+        ? undefined
+        : Buffer.from(token, 'base64url').toString().split(':')[0]
     if (end < snapshot.items.length) {
       id ??= String(++this.snapshotSeq)
       this.snapshots.set(id, snapshot)
@@ -316,7 +336,12 @@ export class StandInApiServer {
     this.requests[kind].watch++
     res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' })
     res.flushHeaders()
-    const w: Watcher = { kind, res, bookmarks: params.get('allowWatchBookmarks') === 'true', timer: undefined }
+    const w: Watcher = {
+      kind,
+      res,
+      bookmarks: params.get('allowWatchBookmarks') === 'true',
+      timer: undefined,
+    }
     const from = params.get('resourceVersion') ?? ''
     const since = from === '' || from === '0' ? undefined : Number(from)
     if (since !== undefined && (!Number.isFinite(since) || since < this.oldest[kind] - 1)) {
@@ -328,11 +353,15 @@ export class StandInApiServer {
     if (since === undefined) {
       for (const object of this.objects[kind].values()) this.send(w, { type: 'ADDED', object })
     } else {
-      for (const e of this.history[kind]) if (e.rv > since) this.send(w, { type: e.type, object: e.object })
+      for (const e of this.history[kind])
+        if (e.rv > since) this.send(w, { type: e.type, object: e.object })
     }
     const timeoutSeconds = Number(params.get('timeoutSeconds') ?? '0')
-    const ticks = w.bookmarks ? setInterval(() => this.send(w, this.bookmark(kind)), this.bookmarkIntervalMs) : undefined
-    const deadline = timeoutSeconds > 0 ? setTimeout(() => this.endWatcher(w), timeoutSeconds * 1000) : undefined
+    const ticks = w.bookmarks
+      ? setInterval(() => this.send(w, this.bookmark(kind)), this.bookmarkIntervalMs)
+      : undefined
+    const deadline =
+      timeoutSeconds > 0 ? setTimeout(() => this.endWatcher(w), timeoutSeconds * 1000) : undefined
     w.timer = ticks
     res.on('close', () => {
       clearInterval(ticks)
@@ -342,7 +371,11 @@ export class StandInApiServer {
   }
 
   private bookmark(kind: Kind): Json {
-    const object = { kind: listKinds[kind].kind, apiVersion: 'v1', metadata: { resourceVersion: String(this.rv) } }
+    const object = {
+      kind: listKinds[kind].kind,
+      apiVersion: 'v1',
+      metadata: { resourceVersion: String(this.rv) },
+    }
     return { type: 'BOOKMARK', object }
   }
 
@@ -365,7 +398,15 @@ export class StandInApiServer {
   }
 
   private statusObject(code: number, reason: string, message: string): Json {
-    return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code }
+    return {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message,
+      reason,
+      code,
+    }
   }
 
   private status(res: ServerResponse, code: number, reason: string, message: string): void {

@@ -50,14 +50,21 @@ export function runningGpuPod(name: string, node: string, gpus = 1, phase = 'Run
   const spec = pod.spec as { nodeName?: string; containers: { resources: Json }[] }
   spec.nodeName = node
   for (const c of spec.containers) {
-    c.resources = { requests: { 'nvidia.com/gpu': String(gpus) }, limits: { 'nvidia.com/gpu': String(gpus) } }
+    c.resources = {
+      requests: { 'nvidia.com/gpu': String(gpus) },
+      limits: { 'nvidia.com/gpu': String(gpus) },
+    }
   }
   pod.status = { phase }
   return pod
 }
 
 /** Polls `check` until it holds; fails after a generous deadline (loaded CI machines). */
-export async function waitFor(what: string, check: () => boolean, timeoutMs = 30_000): Promise<void> {
+export async function waitFor(
+  what: string,
+  check: () => boolean,
+  timeoutMs = 30_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
