@@ -14,6 +14,7 @@ export const errorCodes = {
   HX_USAGE: 'the command line is not valid',
   HX_INPUT_FILE: 'an input file cannot be read or parsed',
   HX_TLS_FILE: 'a TLS certificate, key or CA file cannot be read',
+  HX_KUBECONFIG: 'the kubeconfig cannot be loaded or names no cluster',
 } as const
 
 /** One of the codes of {@link errorCodes}. */

@@ -15,6 +15,10 @@ export interface Metrics {
   policyInfo: Gauge<'name' | 'hash'>
   policyReloads: Counter<'result'>
   policyLoadedSeconds: Gauge
+  cacheObjects: Gauge<'kind'>
+  cacheLastSyncSeconds: Gauge<'kind'>
+  cacheSynced: Gauge
+  watchRestarts: Counter<'kind' | 'reason'>
 }
 
 /**
@@ -80,6 +84,29 @@ export function createMetrics(opts: { processMetrics?: boolean } = {}): Metrics 
     policyLoadedSeconds: new Gauge({
       name: `${metricPrefix}policy_last_reload_success_timestamp_seconds`,
       help: 'Unix time the active policy was loaded.',
+      registers,
+    }),
+    cacheObjects: new Gauge({
+      name: `${metricPrefix}cache_objects`,
+      help: 'Objects held by the cluster cache, by kind (node, pod).',
+      labelNames: ['kind'],
+      registers,
+    }),
+    cacheLastSyncSeconds: new Gauge({
+      name: `${metricPrefix}cache_last_sync_timestamp_seconds`,
+      help: 'Unix time the cluster cache was last confirmed current (list, watch event or bookmark), by kind.',
+      labelNames: ['kind'],
+      registers,
+    }),
+    cacheSynced: new Gauge({
+      name: `${metricPrefix}cache_synced`,
+      help: '1 once the cluster cache has its first lists of nodes and pods, else 0.',
+      registers,
+    }),
+    watchRestarts: new Counter({
+      name: `${metricPrefix}watch_restarts_total`,
+      help: 'Watches opened again, by kind and reason (error, expired: relisted after 410, closed: ended by the server).',
+      labelNames: ['kind', 'reason'],
       registers,
     }),
   }

@@ -1,5 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { ClusterCache } from '../cluster/cache.js'
+import { clusterConnection } from '../cluster/kubeconfig.js'
 import { ExtenderError } from '../errors.js'
 import { createMetrics } from '../metrics.js'
 import { loadPolicyFile } from '../policy/load.js'
@@ -32,6 +34,8 @@ const help = `usage: hybrid-extender serve [options]
   --client-ca-file FILE  require client certificates signed by a CA in this PEM bundle
   --metrics-port N       also serve /metrics, /healthz and /readyz over plain HTTP on
                          this port (for probes and Prometheus when the main port is TLS)
+  --kubeconfig F  watch nodes and pods through this kubeconfig (default: $KUBECONFIG,
+                  else the service account when in a cluster, else no cache)
 `
 
 /** Parses `serve` flags. Exported for tests. */
@@ -50,6 +54,7 @@ export function serveOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
         'tls-key-file': { type: 'string' },
         'client-ca-file': { type: 'string' },
         'metrics-port': { type: 'string' },
+        kubeconfig: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values
@@ -75,6 +80,7 @@ export function serveOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     logLevel: values['log-level'],
     tls: tlsFiles(values['tls-cert-file'], values['tls-key-file'], values['client-ca-file']),
     metricsPort,
+    kubeconfigPath: values.kubeconfig,
   }
 }
 
@@ -111,20 +117,29 @@ export async function serve(argv: string[], io: Io): Promise<number> {
   const metrics = createMetrics()
   const policy = new PolicyStore(loadPolicyFile(options.policyPath), metrics)
   const logger = { level: options.logLevel }
+  const cluster = clusterConnection(options.kubeconfigPath)
+  const cache = cluster && new ClusterCache(cluster.kubeConfig, { metrics })
   const https = options.tls === undefined ? undefined : httpsOptions(options.tls)
-  const app = buildApp({ policy, metrics, logger, ...(https === undefined ? {} : { https }) })
+  const app = buildApp({ policy, metrics, nodes: cache, logger, ...(https === undefined ? {} : { https }) })
   const ops =
-    options.metricsPort === undefined ? undefined : buildOpsApp({ policy, metrics, logger })
+    options.metricsPort === undefined
+      ? undefined
+      : buildOpsApp({ policy, metrics, nodes: cache, logger })
   app.log.info(
     { policy: options.policyPath, name: policy.current.name, hash: policy.current.hash },
     'policy loaded',
   )
-  app.log.info('no Kubernetes API configured: full-object mode only (nodeCacheCapable: false)')
+  if (cluster === undefined || cache === undefined) {
+    app.log.info('no Kubernetes API configured: full-object mode only (nodeCacheCapable: false)')
+  } else {
+    app.log.info({ server: cluster.server, via: cluster.via }, 'watching nodes and pods')
+    cache.start(app.log.child({ component: 'cluster-cache' }))
+  }
 
   let stopTlsReload = () => {}
   const closeAll = async () => {
     stopTlsReload()
-    await Promise.all([app.close(), ops?.close()])
+    await Promise.all([cache?.stop(), app.close(), ops?.close()])
   }
   const stopped = new Promise<void>((resolve) => {
     const stop = (signal: string) => {
