@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util'
 import { ExtenderError } from '../errors.js'
 import { createMetrics } from '../metrics.js'
 import { loadPolicyFile } from '../policy/load.js'
+import { watchPolicy } from '../policy/reload.js'
 import { PolicyStore } from '../policy/store.js'
 import { buildApp } from '../server/app.js'
 import type { Io } from './main.js'
@@ -12,7 +13,8 @@ export const defaultPolicyPath = fileURLToPath(new URL('../../policies/default.y
 
 const help = `usage: hybrid-extender serve [options]
 
-  --policy FILE   placement policy (default: the shipped policies/default.yaml)
+  --policy FILE   placement policy (default: the shipped policies/default.yaml);
+                  reloaded when it changes and on SIGHUP, a bad version is refused
   --port N        port to listen on (default: $PORT, else 8888)
   --host HOST     address to listen on (default: 0.0.0.0)
   --log-level L   fatal, error, warn, info, debug or trace (default: info)
@@ -69,10 +71,15 @@ export async function serve(argv: string[], io: Io): Promise<number> {
     'policy loaded',
   )
   app.log.info('no Kubernetes API configured: full-object mode only (nodeCacheCapable: false)')
+  const watcher = watchPolicy({ path: options.policyPath, store: policy, metrics, log: app.log })
+  const reload = () => void watcher.reload({ force: true })
+  process.on('SIGHUP', reload)
 
   const stopped = new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       app.log.info({ signal }, 'shutting down')
+      watcher.close()
+      process.off('SIGHUP', reload)
       app.close().then(resolve, resolve)
     }
     process.once('SIGINT', stop)

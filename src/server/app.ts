@@ -6,6 +6,7 @@ import type { PolicyStore } from '../policy/store.js'
 import { decodeExtenderArgs } from '../wire/decode.js'
 import { filterError, filterResult, prioritizeResult } from '../wire/encode.js'
 import { answer, recordFilter } from './extender.js'
+import { registerPolicyRoutes } from './policy-routes.js'
 
 /** Default request body limit: 5,000 full Node objects are about 20 MiB. */
 export const defaultBodyLimitBytes = 128 * 1024 * 1024
@@ -98,6 +99,8 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     countRequest(metrics, 'prioritize', 'ok', req)
     return reply.code(200).type(json).send(payload)
   }
+
+  registerPolicyRoutes(app, opts)
 
   // Any path ending in a verb: kube-scheduler calls {urlPrefix}/{verb}.
   app.post('/*', (req, reply) => {
