@@ -14,6 +14,7 @@ export const errorCodes = {
   HX_REQUEST_MEDIA_TYPE: 'the request body is not JSON',
   HX_USAGE: 'the command line is not valid',
   HX_INPUT_FILE: 'an input file cannot be read or parsed',
+  HX_TEST_FILE: 'a policy test file does not match the policy test format',
 } as const
 
 /** One of the codes of {@link errorCodes}. */
