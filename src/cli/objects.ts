@@ -69,11 +69,6 @@ const ownerKinds: Record<string, string> = {
   CronJob: 'Job',
 }
 
-/** True when the object is a Pod or a workload whose pods {@link podsFor} can make. */
-export function makesPods(object: Json): boolean {
-  return object.kind === 'Pod' || String(object.kind) in ownerKinds
-}
-
 /**
  * The pods of a Pod or workload object as kube-scheduler would see them:
  * the template with its namespace and the ownerReference of the controller

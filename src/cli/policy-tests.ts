@@ -7,7 +7,7 @@ import { ExtenderError } from '../errors.js'
 import { loadPolicyFile } from '../policy/load.js'
 import type { CompiledPolicy } from '../policy/types.js'
 import { readSnapshot } from './inputs.js'
-import { firstPod, makesPods, nodesIn, podsFor, readObjects } from './objects.js'
+import { firstPod, nodesIn, podsFor, readObjects } from './objects.js'
 
 type Json = Record<string, unknown>
 type Outcome = NodeVerdict['outcome']
@@ -133,8 +133,11 @@ function nodesOf(entry: string | Json, at: (p: string) => string): NodeView[] {
 }
 
 function podOf(c: CaseDoc, at: (p: string) => string): Json {
-  const source = typeof c.pod === 'string' ? firstPod(readObjects(at(c.pod)), c.pod) : c.pod
-  const pod = makesPods(source) && source.kind !== 'Pod' ? (podsFor(source)[0] ?? {}) : source
+  // An inline object of no workload kind is taken as the Pod itself.
+  const pod =
+    typeof c.pod === 'string'
+      ? firstPod(readObjects(at(c.pod)), c.pod)
+      : (podsFor(c.pod)[0] ?? c.pod)
   const metadata = { ...((pod.metadata as Json | undefined) ?? {}) }
   if (c.namespace !== undefined) metadata.namespace = c.namespace
   if (c.annotations !== undefined) {

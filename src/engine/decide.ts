@@ -58,8 +58,8 @@ export interface Decision {
   pod: string
   podClass: ClassChoice
   verdicts: NodeVerdict[]
-  /** What the decision could not take into account (filled when tracing). */
-  notes: string[]
+  /** What the decision could not take into account (set when tracing). */
+  notes?: string[]
 }
 
 export interface DecideOptions {
@@ -108,7 +108,6 @@ export function decide(
       pod: podName,
       podClass: { name: undefined, via: 'none', path: undefined },
       verdicts: nodes.map((n) => refuse(n.name, policy.poolOf(n)?.name, choice, undefined)),
-      notes: [],
     }
   }
   const cls = policy.classByName.get(choice.name ?? '') as CompiledClass
@@ -121,7 +120,8 @@ export function decide(
     judge(pod, node, cls, devices, plans, policy, usage, options.trace === true),
   )
   const limited = policy.budgets.length > 0 || policy.overflowResources.size > 0
-  const notes = options.trace && figures === undefined && limited ? [noClusterNote] : []
+  if (!options.trace) return { pod: podName, podClass: choice, verdicts }
+  const notes = figures === undefined && limited ? [noClusterNote] : []
   return { pod: podName, podClass: choice, verdicts, notes }
 }
 

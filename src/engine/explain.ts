@@ -71,30 +71,8 @@ export function explain(
     policy: { name: policy.name, hash: policy.hash, source: policy.source },
     pod: decision.pod,
     class: { name: name ?? null, via, rule: path ?? null },
-    notes: decision.notes,
+    notes: decision.notes ?? [],
     nodes,
     best: best.sort(),
-  }
-}
-
-/** What `GET /policy` answers: the active policy and what it defines. */
-export function describePolicy(policy: CompiledPolicy, loadedAt: Date) {
-  const doc = policy.document
-  return {
-    name: policy.name,
-    hash: policy.hash,
-    source: policy.source,
-    loadedAt: loadedAt.toISOString(),
-    pools: doc.pools.map((p) => ({ name: p.name, virtual: p.virtual === true })),
-    classes: doc.classes.map((c) => ({
-      name: c.name,
-      pools: c.pools.map((r) => r.pool),
-      overrides: (c.overrides ?? []).map((o) => ({
-        namespaces: o.namespaces,
-        pools: o.pools.map((r) => r.pool),
-      })),
-    })),
-    defaultClass: doc.defaultClass ?? null,
-    budgets: (doc.budgets ?? []).map((b) => b.name),
   }
 }

@@ -29,7 +29,7 @@ export interface PolicyCheck {
   warnings: Problem[]
 }
 
-/** Parses, validates and compiles policy text; throws an {@link ExtenderError} listing all problems. */
+/** Parses, validates and compiles policy text; throws an {@link ExtenderError} listing every problem. */
 export function loadPolicyText(text: string, source: string): CompiledPolicy {
   return parse(text, source).policy
 }

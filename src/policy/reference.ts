@@ -65,9 +65,10 @@ function renderSection({ path, schema }: Section): string[] {
     return `| ${[...cells, cell(String(s.description ?? ''))].join(' | ')} |`
   })
   const title = path === '' ? 'Top level' : `\`${path}\``
+  const one = schema.maxProperties === 1
   const notes = [
-    schema.minProperties === 1 && schema.maxProperties === 1 ? 'Exactly one field is set.' : '',
-    schema.minProperties === undefined && schema.maxProperties === 1 ? 'At most one field is set.' : '',
+    one && schema.minProperties === 1 ? 'Exactly one field is set.' : '',
+    one && schema.minProperties === undefined ? 'At most one field is set.' : '',
   ].filter((n) => n !== '')
   return [
     `## ${title}`,

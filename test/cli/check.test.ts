@@ -25,7 +25,8 @@ t.test('every schema error prints as file:line:col: path: message and exits 1', 
   const file = tempFile(
     t,
     'bad.yaml',
-    `${header}pools:\n  - name: all\n    colour: red\nclasses:\n  - name: c\n    pools:\n      - pool: all\n        score: 11\n`,
+    `${header}pools:\n  - name: all\n    colour: red\n` +
+      'classes:\n  - name: c\n    pools:\n      - pool: all\n        score: 11\n',
   )
   const r = await run(['check', file])
   t.equal(r.code, 1)
@@ -37,7 +38,8 @@ t.test('warnings print located but do not fail the check', async (t) => {
   const file = tempFile(
     t,
     'warn.yaml',
-    `${header}pools:\n  - name: all\n  - name: never\nclasses:\n  - name: c\n    pools: [{ pool: all, score: 1 }]\n`,
+    `${header}pools:\n  - name: all\n  - name: never\n` +
+      'classes:\n  - name: c\n    pools: [{ pool: all, score: 1 }]\n',
   )
   const r = await run(['check', file])
   t.equal(r.code, 0)

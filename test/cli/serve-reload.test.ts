@@ -19,7 +19,8 @@ const broken = edited.replace('kind: PlacementPolicy', 'kind: PlacementPolicy\nu
 const nodes = ['a01-vk-node-aci-virtual-node.yaml', 'd01-worker-node-plain-kubeadm.yaml'].flatMap(
   (f) => nodesIn(readObjects(fixturePath(f))),
 )
-const steady = firstPod(readObjects(fixturePath('e02-deployment-vk-burst-hpa-online-store.yaml')), '')
+const deployment = fixturePath('e02-deployment-vk-burst-hpa-online-store.yaml')
+const steady = firstPod(readObjects(deployment), deployment)
 
 t.test('a running serve follows edits of its policy and refuses a broken one', async (t) => {
   t.not(edited, original, 'the edit applies to the default policy')
@@ -92,5 +93,9 @@ t.test('a running serve follows edits of its policy and refuses a broken one', a
   )
 
   child.kill('SIGHUP')
-  t.equal(await waitFor('a forced reload', async () => ((await metric(failures)) === 2 ? 2 : undefined)), 2)
+  const forced = await waitFor('a forced reload', async () => {
+    const n = await metric(failures)
+    return n === 2 ? n : undefined
+  })
+  t.equal(forced, 2, 'SIGHUP reads the broken version again and counts it')
 })

@@ -8,7 +8,8 @@ const pending = fixturePath('h02-pending-workloads-CONSTRUCTED.yaml')
 const policy = (name: string) => ['--policy', repoPath(`policies/${name}.yaml`)]
 
 async function simulation(name: string, ...more: string[]) {
-  const r = await run(['simulate', ...policy(name), '--cluster', snapshot, ...more, '--output', 'json'])
+  const argv = ['simulate', ...policy(name), '--cluster', snapshot, ...more, '--output', 'json']
+  const r = await run(argv)
   return { code: r.code, s: JSON.parse(r.out) as Simulation }
 }
 

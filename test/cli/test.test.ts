@@ -25,7 +25,8 @@ t.test('the shipped policy tests of the default and example policies all pass', 
   const r = await run(['test', repoPath('policies/tests')])
   t.equal(r.code, 0, r.out)
   t.match(r.out, /^\d+ passed, 0 failed$/m)
-  for (const name of ['default', 'overflow', 'burst-budgets', 'namespace-overrides', 'eks-fargate']) {
+  const files = ['default', 'overflow', 'burst-budgets', 'namespace-overrides', 'eks-fargate']
+  for (const name of files) {
     t.match(r.out, new RegExp(`^ok   .*policies/tests/${name}\\.yaml › `, 'm'), name)
   }
 })
@@ -88,7 +89,8 @@ t.test('a file that is not a policy test file fails with its code', async (t) =>
 t.test('a test file naming an invalid policy fails with the policy error code', async (t) => {
   const dir = testDir(t, {
     'policy.yaml': 'apiVersion: hybrid-scheduler.io/v1alpha1\nkind: PlacementPolicy\n',
-    'uses-bad.yaml': `policy: policy.yaml\nnodes: [${worker}]\ncases:\n  - name: x\n${job}\n    expect: {}\n`,
+    'uses-bad.yaml':
+      `policy: policy.yaml\nnodes: [${worker}]\ncases:\n  - name: x\n${job}\n    expect: {}\n`,
   })
   const r = await run(['test', join(dir, 'uses-bad.yaml')])
   t.equal(r.code, 1)

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { formatAmount } from '../../src/engine/quantity.js'
 
-t.test('formatAmount prints integers, fractions and float sums without a trailing dot', async (t) => {
+t.test('formatAmount prints float sums near an integer without a trailing dot', async (t) => {
   const cases: [number, string][] = [
     [8, '8'],
     [2.5, '2.5'],

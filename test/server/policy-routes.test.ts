@@ -37,7 +37,7 @@ t.test('GET /policy shows the active policy, its hash, source, pools and classes
   t.match(body.classes, [{ name: 'node-agent' }, { name: 'accelerator' }, {}, {}])
 })
 
-t.test('POST /explain says for each node why it passes and where its score comes from', async (t) => {
+t.test('POST /explain says why each node passes and where its score comes from', async (t) => {
   const res = await app().inject({
     method: 'POST',
     url: '/explain',
