@@ -119,8 +119,8 @@ export function decide(
   const verdicts = nodes.map((node) =>
     judge(pod, node, cls, devices, plans, policy, usage, options.trace === true),
   )
-  const limited = policy.budgets.length > 0 || policy.overflowResources.size > 0
   if (!options.trace) return { pod: podName, podClass: choice, verdicts }
+  const limited = policy.budgets.length > 0 || policy.overflowResources.size > 0
   const notes = figures === undefined && limited ? [noClusterNote] : []
   return { pod: podName, podClass: choice, verdicts, notes }
 }

@@ -49,8 +49,8 @@ const same = (a: string | Error, b: string | Error) =>
  * Watches the policy file and keeps the store on its last good version.
  * fs.watch on the file's directory catches edits and the atomic `..data`
  * symlink swap of a mounted ConfigMap where the filesystem reports it; a
- * poll (read and hash) catches it where it does not. Reading,
- * validating and compiling run off the request path, then the store swaps.
+ * poll (read and hash) catches it where it does not. Reading, validating
+ * and compiling run off the request path, then the store swaps.
  */
 export function watchPolicy(opts: PolicyWatchOptions): PolicyWatcher {
   const { path, store, log, metrics } = opts
@@ -112,6 +112,9 @@ export function watchPolicy(opts: PolicyWatchOptions): PolicyWatcher {
       busy = true
       try {
         return await check(o.force === true)
+      } catch (err) {
+        // Whatever goes wrong, the watcher keeps watching.
+        return fail(err)
       } finally {
         busy = false
       }
