@@ -15,6 +15,7 @@ export const errorCodes = {
   HX_INPUT_FILE: 'an input file cannot be read or parsed',
   HX_TLS_FILE: 'a TLS certificate, key or CA file cannot be read',
   HX_KUBECONFIG: 'the kubeconfig cannot be loaded or names no cluster',
+  HX_TEST_FILE: 'a policy test file does not match the policy test format',
 } as const
 
 /** One of the codes of {@link errorCodes}. */

@@ -1,10 +1,20 @@
 import { ExtenderError, formatProblem } from '../errors.js'
+import { check } from './check.js'
+import { explainCommand } from './explain.js'
 import { serve } from './serve.js'
+import { simulateCommand } from './simulate.js'
+import { testCommand } from './test.js'
 
 const usage = `usage: hybrid-extender <command> [options]
 
 commands:
-  serve      run the scheduler extender (see --help of each command)
+  serve      run the scheduler extender
+  check      validate and lint policy files
+  explain    show why a pod would go where it goes
+  simulate   place pending pods on a cluster snapshot
+  test       run policy test files
+
+see --help of each command
 `
 
 /** Output streams, replaceable in tests. */
@@ -25,6 +35,14 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     switch (command) {
       case 'serve':
         return await serve(rest, io)
+      case 'check':
+        return await check(rest, io)
+      case 'explain':
+        return await explainCommand(rest, io)
+      case 'simulate':
+        return await simulateCommand(rest, io)
+      case 'test':
+        return await testCommand(rest, io)
       case undefined:
       case 'help':
       case '--help':

@@ -5,6 +5,7 @@ import { clusterConnection } from '../cluster/kubeconfig.js'
 import { ExtenderError } from '../errors.js'
 import { createMetrics } from '../metrics.js'
 import { loadPolicyFile } from '../policy/load.js'
+import { watchPolicy } from '../policy/reload.js'
 import { PolicyStore } from '../policy/store.js'
 import { buildApp } from '../server/app.js'
 import { buildOpsApp } from '../server/ops.js'
@@ -24,7 +25,8 @@ export const defaultPolicyPath = fileURLToPath(new URL('../../policies/default.y
 
 const help = `usage: hybrid-extender serve [options]
 
-  --policy FILE   placement policy (default: the shipped policies/default.yaml)
+  --policy FILE   placement policy (default: the shipped policies/default.yaml);
+                  reloaded when it changes and on SIGHUP, a bad version is refused
   --port N        port to listen on (default: $PORT, else 8888)
   --host HOST     address to listen on (default: 0.0.0.0)
   --log-level L   fatal, error, warn, info, debug or trace (default: info)
@@ -135,6 +137,9 @@ export async function serve(argv: string[], io: Io): Promise<number> {
     app.log.info({ server: cluster.server, via: cluster.via }, 'watching nodes and pods')
     cache.start(app.log.child({ component: 'cluster-cache' }))
   }
+  const watcher = watchPolicy({ path: options.policyPath, store: policy, metrics, log: app.log })
+  const reload = () => void watcher.reload({ force: true })
+  process.on('SIGHUP', reload)
 
   let stopTlsReload = () => {}
   const closeAll = async () => {
@@ -144,6 +149,8 @@ export async function serve(argv: string[], io: Io): Promise<number> {
   const stopped = new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       app.log.info({ signal }, 'shutting down')
+      watcher.close()
+      process.off('SIGHUP', reload)
       closeAll().then(resolve, resolve)
     }
     process.once('SIGINT', stop)

@@ -1,9 +1,9 @@
 import type { Usage } from '../engine/decide.js'
-import { nodeView, objectName, podView, type NodeView, type PodView } from '../engine/views.js'
+import { nodeView, objectName, podView, type NodeView, type PodIdentity } from '../engine/views.js'
 import { addInto, type ResourceAmounts } from '../engine/resources.js'
 
 /** What the cluster view keeps of a pod that holds resources on a node. */
-export type PodUsage = Pick<PodView, 'namespace' | 'name' | 'labels' | 'annotations' | 'ownerKind' | 'requests'>
+export type PodUsage = PodIdentity
 
 /** Usage of the whole cluster: per node, and the pods behind it. */
 export interface ClusterUsage extends Usage {
@@ -33,8 +33,17 @@ export interface NodeSource {
 /** Reason for a requested name that no source knows. */
 export const unknownNodeMessage = 'node is unknown to the extender'
 
+/** A node source over fixed objects, to which placements can be added (the simulator's). */
+export interface StaticNodeSource extends NodeSource {
+  /** Counts the pod as running on the node from now on; `generation` increases. */
+  place(pod: unknown, node: string): void
+}
+
 /** A node source over fixed Node and Pod objects (pods count where `spec.nodeName` is set). */
-export function staticNodeSource(nodes: readonly unknown[], pods: readonly unknown[] = []): NodeSource {
+export function staticNodeSource(
+  nodes: readonly unknown[],
+  pods: readonly unknown[] = [],
+): StaticNodeSource {
   const byName = new Map<string, NodeView>()
   for (const n of nodes) {
     const name = objectName(n)
@@ -42,14 +51,18 @@ export function staticNodeSource(nodes: readonly unknown[], pods: readonly unkno
   }
   const podsByNode = new Map<string, PodUsage[]>()
   const usedByNode = new Map<string, ResourceAmounts>()
-  for (const p of pods) {
-    const node = assignedNode(p)
-    if (node === undefined) continue
-    const view = podView(p)
+  let generation = 0
+  const place = (pod: unknown, node: string) => {
+    const view = podView(pod)
     podsByNode.set(node, [...(podsByNode.get(node) ?? []), view])
     const used = usedByNode.get(node) ?? new Map()
     addInto(used, view.requests)
     usedByNode.set(node, used)
+    generation++
+  }
+  for (const p of pods) {
+    const node = assignedNode(p)
+    if (node !== undefined) place(p, node)
   }
   return {
     get: (name) => byName.get(name),
@@ -57,10 +70,13 @@ export function staticNodeSource(nodes: readonly unknown[], pods: readonly unkno
     usage: {
       used: (node, resource) => usedByNode.get(node)?.get(resource) ?? 0,
       podsOn: (node) => podsByNode.get(node) ?? [],
-      generation: 0,
+      get generation() {
+        return generation
+      },
     },
     ready: () => true,
     unknownNodeMessage,
+    place,
   }
 }
 

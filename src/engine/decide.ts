@@ -1,6 +1,17 @@
+import type { NodeSource } from '../cluster/source.js'
+import type {
+  CompiledClass,
+  CompiledOverflow,
+  CompiledPolicy,
+  CompiledPool,
+  CompiledPoolRule,
+} from '../policy/types.js'
+import { classify, isRefusal, type ClassChoice, type Refusal } from './classify.js'
+import { budgetCovers, clusterFigures, type ClusterFigures } from './cluster-figures.js'
 import { formatAmount } from './quantity.js'
 import type { NodeView, PodView } from './views.js'
-import type { CompiledClass, CompiledPolicy, CompiledPool, CompiledPoolRule } from '../policy/types.js'
+
+export { classify, type ClassChoice } from './classify.js'
 
 /**
  * Why a node was turned down. A closed set: it is the `reason` label of the
@@ -14,6 +25,7 @@ export type ReasonCode =
   | 'insufficient-device'
   | 'device-busy'
   | 'pool-not-allowed'
+  | 'budget-exceeded'
   | 'unknown-node'
 
 /** `pass`: feasible; `fail`: busy now (preemption may help); `unresolvable`: never fits. */
@@ -35,19 +47,10 @@ export interface NodeVerdict {
   message: string
   /** 0..10; 0 for nodes that do not pass. */
   score: number
-  /** Where the score came from, e.g. `pool virtual: 1` (filled when tracing). */
+  /** Where the score came from, e.g. `pool virtual scores 1` (filled when tracing). */
   scoreSource: string | undefined
   /** Policy path of the rule that decided, e.g. `/classes/3/pools/0` (when tracing). */
   rule: string | undefined
-}
-
-/** How the pod's class was chosen. */
-export interface ClassChoice {
-  /** Class name, or `undefined` when the pod has none (an error for every node). */
-  name: string | undefined
-  via: 'annotation' | 'match' | 'default' | 'none'
-  /** Policy path of the class that chose it, e.g. `/classes/1`. */
-  path: string | undefined
 }
 
 /** The engine's whole answer for a pod and its candidate nodes. */
@@ -55,42 +58,38 @@ export interface Decision {
   pod: string
   podClass: ClassChoice
   verdicts: NodeVerdict[]
+  /** What the decision could not take into account (set when tracing). */
+  notes?: string[]
 }
 
 export interface DecideOptions {
+  /** Device usage per node; defaults to `cluster.usage`. */
   usage?: Usage
-  /** Fill `scoreSource` and `rule` on each verdict (costs a string per node). */
+  /**
+   * Every node and the pods on them, for overflow thresholds and budgets.
+   * Without it pool utilisation reads as 0 % and budgets are not enforced.
+   */
+  cluster?: NodeSource
+  /** Fill `scoreSource`, `rule` and `notes` (costs a string per node). */
   trace?: boolean
 }
 
-interface Refusal {
-  code: ReasonCode
-  message: string
-  outcome: Outcome
-}
+/** Note given when overflow or budgets could not be evaluated. */
+export const noClusterNote =
+  'no cluster state: pool utilisation reads as 0% and budgets are not enforced'
 
-/** Chooses the pod's class: annotation first, then the first matching class, then the default. */
-export function classify(pod: PodView, policy: CompiledPolicy): ClassChoice | Refusal {
-  const named = pod.annotations.get(policy.classAnnotation)
-  if (named !== undefined && named !== '') {
-    const cls = policy.classByName.get(named)
-    if (cls !== undefined) return { name: cls.name, via: 'annotation', path: `/classes/${cls.index}` }
-    const shown = JSON.stringify(named.length > 63 ? `${named.slice(0, 63)}…` : named)
-    return {
-      code: 'unknown-class',
-      outcome: 'unresolvable',
-      message: `workload class ${shown} named by annotation ${policy.classAnnotation} is not defined by the policy`,
-    }
-  }
-  const cls = policy.classes.find((c) => c.matches(pod)) ?? policy.defaultClass
-  if (cls === undefined) {
-    return { code: 'no-class', outcome: 'unresolvable', message: 'pod matches no workload class of the policy' }
-  }
-  const via = cls === policy.defaultClass && !cls.matches(pod) ? 'default' : 'match'
-  return { name: cls.name, via, path: via === 'default' ? '/defaultClass' : `/classes/${cls.index}` }
+/** What the class's rule makes of one pool for this pod, worked out once per decision. */
+interface PoolPlan {
+  rule: CompiledPoolRule
+  score: number
+  /** Best-fit floor, `undefined` for a flat score (no best fit, or the pool is busy). */
+  lowestScore: number | undefined
+  /** Set when a budget turns the pool's nodes down. */
+  refusal: Refusal | undefined
+  refusalRule: string | undefined
+  /** Why the score is what it is, beyond the rule itself (when tracing). */
+  note: string
 }
-
-const isRefusal = (c: ClassChoice | Refusal): c is Refusal => 'code' in c
 
 /**
  * Decides, for one pod, every candidate node: pass, fail or unresolvable with
@@ -113,12 +112,106 @@ export function decide(
   }
   const cls = policy.classByName.get(choice.name ?? '') as CompiledClass
   const devices = [...pod.requests].filter(([name]) => policy.isDevice(name))
-  const verdicts = nodes.map((node) => judge(pod, node, cls, devices, policy, options))
-  return { pod: podName, podClass: choice, verdicts }
+  const figures =
+    options.cluster === undefined ? undefined : clusterFigures(policy, options.cluster)
+  const plans = planPools(pod, cls, policy, figures, options.trace === true)
+  const usage = options.usage ?? options.cluster?.usage
+  const verdicts = nodes.map((node) =>
+    judge(pod, node, cls, devices, plans, policy, usage, options.trace === true),
+  )
+  if (!options.trace) return { pod: podName, podClass: choice, verdicts }
+  const limited = policy.budgets.length > 0 || policy.overflowResources.size > 0
+  const notes = figures === undefined && limited ? [noClusterNote] : []
+  return { pod: podName, podClass: choice, verdicts, notes }
 }
 
-function refuse(node: string, pool: string | undefined, r: Refusal, rule: string | undefined): NodeVerdict {
-  return { node, pool, outcome: r.outcome, code: r.code, message: r.message, score: 0, scoreSource: undefined, rule }
+function refuse(
+  node: string,
+  pool: string | undefined,
+  r: Refusal,
+  rule: string | undefined,
+): NodeVerdict {
+  const { outcome, code, message } = r
+  return { node, pool, outcome, code, message, score: 0, scoreSource: undefined, rule }
+}
+
+/** Applies overflow and budgets to each pool the class allows, once per decision. */
+function planPools(
+  pod: PodView,
+  cls: CompiledClass,
+  policy: CompiledPolicy,
+  figures: ClusterFigures | undefined,
+  trace: boolean,
+): Map<string, PoolPlan> {
+  const plans = new Map<string, PoolPlan>()
+  for (const rule of cls.rulesFor(pod.namespace).pools.values()) {
+    const plan: PoolPlan = {
+      rule,
+      score: rule.score,
+      lowestScore: rule.lowestScore,
+      refusal: undefined,
+      refusalRule: undefined,
+      note: '',
+    }
+    if (rule.overflow !== undefined) applyOverflow(plan, rule.overflow, figures, trace)
+    plans.set(rule.pool, plan)
+  }
+  if (figures !== undefined) {
+    for (const b of policy.budgets) {
+      const plan = plans.get(b.pool)
+      if (plan === undefined || plan.refusal !== undefined) continue
+      if (!budgetCovers(b, pod.namespace, cls.name)) continue
+      const holder = b.per === 'namespace' ? pod.namespace : cls.name
+      const held = figures.held(b, holder)
+      const who = `${b.per} ${holder}`
+      let message: string | undefined
+      if (b.maxPods !== undefined && held.pods + 1 > b.maxPods) {
+        message =
+          `budget ${b.name}: ${who} already holds ${held.pods} of ${b.maxPods} ` +
+          `pods on pool ${b.pool}`
+      }
+      const cpu = pod.requests.get('cpu') ?? 0
+      if (message === undefined && b.maxCpu !== undefined && held.cpu + cpu > b.maxCpu) {
+        message =
+          `budget ${b.name}: ${who} already holds ${formatAmount(held.cpu)} of ` +
+          `${formatAmount(b.maxCpu)} CPU on pool ${b.pool}, pod requests ${formatAmount(cpu)}`
+      }
+      if (message === undefined) continue
+      plan.refusal = { code: 'budget-exceeded', outcome: 'fail', message }
+      plan.refusalRule = `/budgets/${b.index}`
+    }
+  }
+  return plans
+}
+
+/** Drops a busy pool to its overflow score. */
+function applyOverflow(
+  plan: PoolPlan,
+  o: CompiledOverflow,
+  figures: ClusterFigures | undefined,
+  trace: boolean,
+): void {
+  const load = figures?.load(plan.rule.pool, o.resource)
+  const share =
+    load === undefined || load.allocatable <= 0 ? 0 : load.requested / load.allocatable
+  const limit = `${percent(o.threshold)} threshold`
+  if (share >= o.threshold) {
+    plan.score = o.score
+    plan.lowestScore = undefined
+  }
+  if (!trace) return
+  if (load === undefined) {
+    plan.note = `${o.resource} utilisation unknown without cluster state, read as 0%`
+  } else if (share >= o.threshold) {
+    const used = `${percent(share)} of its ${o.resource} requested`
+    plan.note = `pool busy: ${used}, at or above the ${limit}: overflow score ${o.score}`
+  } else {
+    plan.note = `${percent(share)} of its ${o.resource} requested, below the ${limit}`
+  }
+}
+
+function percent(share: number): string {
+  return `${Math.round(share * 1000) / 10}%`
 }
 
 function judge(
@@ -126,13 +219,19 @@ function judge(
   node: NodeView,
   cls: CompiledClass,
   devices: [string, number][],
+  plans: ReadonlyMap<string, PoolPlan>,
   policy: CompiledPolicy,
-  options: DecideOptions,
+  usage: Usage | undefined,
+  trace: boolean,
 ): NodeVerdict {
   const pool = policy.poolOf(node)
   if (pool === undefined) {
-    const r: Refusal = { code: 'no-pool', outcome: 'unresolvable', message: 'node matches no pool of the policy' }
-    return refuse(node.name, undefined, r, options.trace ? '/pools' : undefined)
+    const r: Refusal = {
+      code: 'no-pool',
+      outcome: 'unresolvable',
+      message: 'node matches no pool of the policy',
+    }
+    return refuse(node.name, undefined, r, trace ? '/pools' : undefined)
   }
   const unsupported = pod.features.filter((f) => pool.unsupported.has(f))
   if (unsupported.length > 0) {
@@ -141,21 +240,25 @@ function judge(
       outcome: 'unresolvable',
       message: `pool ${pool.name} cannot run pods that use ${unsupported.join(', ')}`,
     }
-    return refuse(node.name, pool.name, r, options.trace ? `/pools/${pool.index}/unsupported` : undefined)
+    return refuse(node.name, pool.name, r, trace ? `/pools/${pool.index}/unsupported` : undefined)
   }
-  const fit = deviceFit(node, devices, options.usage)
-  if ('code' in fit) return refuse(node.name, pool.name, fit, options.trace ? '/devices' : undefined)
+  const fit = deviceFit(node, devices, usage)
+  if ('code' in fit) return refuse(node.name, pool.name, fit, trace ? '/devices' : undefined)
 
-  const rule = cls.pools.get(pool.name)
-  if (rule === undefined) {
+  const plan = plans.get(pool.name)
+  if (plan === undefined) {
     const r: Refusal = {
       code: 'pool-not-allowed',
       outcome: 'unresolvable',
       message: `pool ${pool.name} is not allowed for workload class ${cls.name}`,
     }
-    return refuse(node.name, pool.name, r, options.trace ? `/classes/${cls.index}/pools` : undefined)
+    const rules = trace ? cls.rulesFor(pod.namespace).path : undefined
+    return refuse(node.name, pool.name, r, rules)
   }
-  const score = scoreOf(rule, pool, fit.tightness)
+  if (plan.refusal !== undefined) {
+    return refuse(node.name, pool.name, plan.refusal, trace ? plan.refusalRule : undefined)
+  }
+  const score = scoreOf(plan, pool, fit.tightness)
   return {
     node: node.name,
     pool: pool.name,
@@ -163,8 +266,8 @@ function judge(
     code: undefined,
     message: '',
     score,
-    scoreSource: options.trace ? describeScore(rule, pool, fit.tightness, score) : undefined,
-    rule: options.trace ? rule.path : undefined,
+    scoreSource: trace ? describeScore(plan, pool, fit.tightness, score) : undefined,
+    rule: trace ? plan.rule.path : undefined,
   }
 }
 
@@ -180,19 +283,23 @@ function deviceFit(
   let tightness: number | undefined
   for (const [resource, wanted] of devices) {
     const total = node.allocatable.get(resource) ?? 0
+    const asked = `pod requests ${formatAmount(wanted)}`
     if (total < wanted) {
       return {
         code: 'insufficient-device',
         outcome: 'unresolvable',
-        message: `insufficient ${resource}: pod requests ${formatAmount(wanted)}, node has ${formatAmount(total)}`,
+        message: `insufficient ${resource}: ${asked}, node has ${formatAmount(total)}`,
       }
     }
-    const free = usage === undefined ? total : Math.max(0, total - usage.used(node.name, resource))
+    const used = usage === undefined ? 0 : usage.used(node.name, resource)
+    const free = Math.max(0, total - used)
     if (free < wanted) {
       return {
         code: 'device-busy',
         outcome: 'fail',
-        message: `insufficient free ${resource}: pod requests ${formatAmount(wanted)}, ${formatAmount(free)} of ${formatAmount(total)} free`,
+        message:
+          `insufficient free ${resource}: ${asked}, ` +
+          `${formatAmount(free)} of ${formatAmount(total)} free`,
       }
     }
     tightness = Math.max(tightness ?? 0, wanted / free)
@@ -200,21 +307,25 @@ function deviceFit(
   return { tightness }
 }
 
-function scoreOf(rule: CompiledPoolRule, pool: CompiledPool, tightness: number | undefined): number {
+function scoreOf(plan: PoolPlan, pool: CompiledPool, tightness: number | undefined): number {
   // Virtual capacity is fake: a virtual pool's score never depends on it.
-  if (rule.lowestScore === undefined || tightness === undefined || pool.virtual) return rule.score
-  return rule.lowestScore + Math.round((rule.score - rule.lowestScore) * tightness)
+  if (plan.lowestScore === undefined || tightness === undefined || pool.virtual) return plan.score
+  return plan.lowestScore + Math.round((plan.score - plan.lowestScore) * tightness)
 }
 
 function describeScore(
-  rule: CompiledPoolRule,
+  plan: PoolPlan,
   pool: CompiledPool,
   tightness: number | undefined,
   score: number,
 ): string {
-  if (rule.lowestScore === undefined || tightness === undefined || pool.virtual) {
-    return `pool ${pool.name} scores ${score} for this class`
+  const note = plan.note === '' ? '' : ` (${plan.note})`
+  if (plan.lowestScore === undefined || tightness === undefined || pool.virtual) {
+    return `pool ${pool.name} scores ${score} for this class${note}`
   }
-  const percent = Math.round((tightness ?? 0) * 100)
-  return `best fit: takes ${percent}% of free devices, scaled between ${rule.lowestScore} and ${rule.score}`
+  const share = Math.round(tightness * 100)
+  return (
+    `best fit: takes ${share}% of free devices, ` +
+    `scaled between ${plan.lowestScore} and ${plan.score}${note}`
+  )
 }

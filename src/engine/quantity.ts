@@ -51,5 +51,5 @@ function roundUpMilli(value: number): number {
 
 /** Formats a count for a message: integers as is, fractions to three places. */
 export function formatAmount(value: number): string {
-  return Number.isInteger(value) ? String(value) : value.toFixed(3).replace(/0+$/, '')
+  return Number.isInteger(value) ? String(value) : value.toFixed(3).replace(/\.?0+$/, '')
 }

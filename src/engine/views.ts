@@ -47,6 +47,9 @@ export interface PodView {
   features: readonly HostFeature[]
 }
 
+/** What classifying a pod reads: everything but its features (running pods keep no more). */
+export type PodIdentity = Omit<PodView, 'features'>
+
 type Json = Record<string, unknown>
 
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v)

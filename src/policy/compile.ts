@@ -1,13 +1,18 @@
 import type { Problem } from '../errors.js'
-import type { HostFeature, NodeView, PodView } from '../engine/views.js'
+import { parseQuantity } from '../engine/quantity.js'
+import type { HostFeature, NodeView, PodIdentity } from '../engine/views.js'
 import type {
+  BudgetDoc,
+  CompiledBudget,
   CompiledClass,
   CompiledPolicy,
   CompiledPool,
   CompiledPoolRule,
+  CompiledRuleSet,
   LabelSelectorDoc,
   NodeConditionDoc,
   PolicyDocument,
+  PoolRuleDoc,
   ResourceSetDoc,
 } from './types.js'
 
@@ -27,25 +32,9 @@ export function checkReferences(doc: PolicyDocument): Problem[] {
       problems.push({ path: `/classes/${i}/name`, message: `class "${cls.name}" is defined twice` })
     }
     classes.add(cls.name)
-    const seen = new Set<string>()
-    cls.pools.forEach((rule, j) => {
-      const path = `/classes/${i}/pools/${j}`
-      if (!pools.has(rule.pool)) {
-        problems.push({ path: `${path}/pool`, message: `pool "${rule.pool}" is not defined in pools` })
-      }
-      if (seen.has(rule.pool)) {
-        problems.push({ path: `${path}/pool`, message: `pool "${rule.pool}" is listed twice` })
-      }
-      seen.add(rule.pool)
-      if (rule.bestFit !== undefined && pools.get(rule.pool) === true) {
-        problems.push({
-          path: `${path}/bestFit`,
-          message: 'bestFit is not allowed on a virtual pool: its capacity is not real',
-        })
-      }
-      if (rule.bestFit !== undefined && rule.bestFit.lowestScore > rule.score) {
-        problems.push({ path: `${path}/bestFit/lowestScore`, message: 'must not exceed score' })
-      }
+    problems.push(...checkRules(cls.pools, `/classes/${i}/pools`, pools))
+    cls.overrides?.forEach((o, j) => {
+      problems.push(...checkRules(o.pools, `/classes/${i}/overrides/${j}/pools`, pools))
     })
   })
   if (doc.defaultClass !== undefined && !classes.has(doc.defaultClass)) {
@@ -54,6 +43,82 @@ export function checkReferences(doc: PolicyDocument): Problem[] {
       message: `class "${doc.defaultClass}" is not defined in classes`,
     })
   }
+  problems.push(...checkBudgets(doc.budgets ?? [], pools, classes))
+  return problems
+}
+
+function checkRules(
+  rules: PoolRuleDoc[],
+  base: string,
+  pools: ReadonlyMap<string, boolean>,
+): Problem[] {
+  const problems: Problem[] = []
+  const seen = new Set<string>()
+  rules.forEach((rule, j) => {
+    const path = `${base}/${j}`
+    if (!pools.has(rule.pool)) {
+      const message = `pool "${rule.pool}" is not defined in pools`
+      problems.push({ path: `${path}/pool`, message })
+    }
+    if (seen.has(rule.pool)) {
+      problems.push({ path: `${path}/pool`, message: `pool "${rule.pool}" is listed twice` })
+    }
+    seen.add(rule.pool)
+    const virtual = pools.get(rule.pool) === true
+    if (rule.bestFit !== undefined && virtual) {
+      problems.push({
+        path: `${path}/bestFit`,
+        message: 'bestFit is not allowed on a virtual pool: its capacity is not real',
+      })
+    }
+    if (rule.bestFit !== undefined && rule.bestFit.lowestScore > rule.score) {
+      problems.push({ path: `${path}/bestFit/lowestScore`, message: 'must not exceed score' })
+    }
+    if (rule.overflow !== undefined && virtual) {
+      problems.push({
+        path: `${path}/overflow`,
+        message: 'overflow is not allowed on a virtual pool: its capacity is not real',
+      })
+    }
+    if (rule.overflow !== undefined && rule.overflow.score > rule.score) {
+      problems.push({ path: `${path}/overflow/score`, message: 'must not exceed score' })
+    }
+  })
+  return problems
+}
+
+function checkBudgets(
+  budgets: BudgetDoc[],
+  pools: ReadonlyMap<string, boolean>,
+  classes: ReadonlySet<string>,
+): Problem[] {
+  const problems: Problem[] = []
+  const names = new Set<string>()
+  budgets.forEach((b, i) => {
+    const path = `/budgets/${i}`
+    if (names.has(b.name)) {
+      problems.push({ path: `${path}/name`, message: `budget "${b.name}" is defined twice` })
+    }
+    names.add(b.name)
+    if (!pools.has(b.pool)) {
+      problems.push({ path: `${path}/pool`, message: `pool "${b.pool}" is not defined in pools` })
+    }
+    b.classes?.forEach((c, j) => {
+      if (!classes.has(c)) {
+        problems.push({
+          path: `${path}/classes/${j}`,
+          message: `class "${c}" is not defined in classes`,
+        })
+      }
+    })
+    if (b.maxPods === undefined && b.maxCpu === undefined) {
+      problems.push({ path, message: 'a budget needs maxPods or maxCpu' })
+    }
+    if (b.maxCpu !== undefined && parseQuantity(b.maxCpu) === undefined) {
+      const message = 'must be a CPU quantity such as 16 or 500m'
+      problems.push({ path: `${path}/maxCpu`, message })
+    }
+  })
   return problems
 }
 
@@ -70,18 +135,7 @@ export function compilePolicy(
     unsupported: new Set<HostFeature>(p.unsupported ?? []),
     matches: nodeMatcher(p.match ?? {}, isDevice),
   }))
-  const classes = doc.classes.map((c, index): CompiledClass => {
-    const rules = new Map<string, CompiledPoolRule>()
-    c.pools.forEach((r, j) => {
-      rules.set(r.pool, {
-        pool: r.pool,
-        score: r.score,
-        lowestScore: r.bestFit?.lowestScore,
-        path: `/classes/${index}/pools/${j}`,
-      })
-    })
-    return { name: c.name, index, matches: podMatcher(c.match ?? {}, isDevice), pools: rules }
-  })
+  const classes = doc.classes.map((c, index) => compileClass(c, index, isDevice))
   const classByName = new Map(classes.map((c) => [c.name, c]))
   const poolMemo = new WeakMap<NodeView, CompiledPool | null>()
 
@@ -103,8 +157,80 @@ export function compilePolicy(
       }
       return pool ?? undefined
     },
+    budgets: (doc.budgets ?? []).map(compileBudget),
+    overflowResources: overflowResources(doc),
     document: doc,
   }
+}
+
+type ClassDoc = PolicyDocument['classes'][number]
+
+function compileClass(c: ClassDoc, index: number, isDevice: (r: string) => boolean) {
+  const own: CompiledRuleSet = {
+    pools: compileRules(c.pools, `/classes/${index}/pools`),
+    path: `/classes/${index}/pools`,
+  }
+  const overrides = (c.overrides ?? []).map((o, j) => {
+    const path = `/classes/${index}/overrides/${j}/pools`
+    const rules = { pools: compileRules(o.pools, path), path }
+    return { namespaces: new Set(o.namespaces), rules }
+  })
+  const cls: CompiledClass = {
+    name: c.name,
+    index,
+    matches: podMatcher(c.match ?? {}, isDevice),
+    pools: own.pools,
+    rulesFor:
+      overrides.length === 0
+        ? () => own
+        : (ns) => overrides.find((o) => o.namespaces.has(ns))?.rules ?? own,
+  }
+  return cls
+}
+
+function compileRules(rules: PoolRuleDoc[], base: string): Map<string, CompiledPoolRule> {
+  const out = new Map<string, CompiledPoolRule>()
+  rules.forEach((r, j) => {
+    const o = r.overflow
+    out.set(r.pool, {
+      pool: r.pool,
+      score: r.score,
+      lowestScore: r.bestFit?.lowestScore,
+      path: `${base}/${j}`,
+      overflow:
+        o === undefined
+          ? undefined
+          : { resource: o.resource ?? 'cpu', threshold: o.thresholdPercent / 100, score: o.score },
+    })
+  })
+  return out
+}
+
+function compileBudget(b: BudgetDoc, index: number): CompiledBudget {
+  return {
+    name: b.name,
+    index,
+    pool: b.pool,
+    per: b.per ?? 'namespace',
+    namespaces: b.namespaces === undefined ? undefined : new Set(b.namespaces),
+    classes: b.classes === undefined ? undefined : new Set(b.classes),
+    maxPods: b.maxPods,
+    maxCpu: b.maxCpu === undefined ? undefined : parseQuantity(b.maxCpu),
+  }
+}
+
+/** Every (pool, resource) pair an overflow rule reads, so usage sums only those. */
+function overflowResources(doc: PolicyDocument): Map<string, string[]> {
+  const out = new Map<string, string[]>()
+  const rules = doc.classes.flatMap((c) => [c.pools, ...(c.overrides ?? []).map((o) => o.pools)])
+  for (const rule of rules.flat()) {
+    if (rule.overflow === undefined) continue
+    const resource = rule.overflow.resource ?? 'cpu'
+    const list = out.get(rule.pool) ?? []
+    if (!list.includes(resource)) list.push(resource)
+    out.set(rule.pool, list)
+  }
+  return out
 }
 
 /** A memoised test of resource names against names and prefixes. */
@@ -197,8 +323,8 @@ function selectorMatcher(sel: LabelSelectorDoc): (labels: ReadonlyMap<string, st
 function podMatcher(
   match: NonNullable<PolicyDocument['classes'][number]['match']>,
   isDevice: (r: string) => boolean,
-): (pod: PodView) => boolean {
-  const tests: ((p: PodView) => boolean)[] = []
+): (pod: PodIdentity) => boolean {
+  const tests: ((p: PodIdentity) => boolean)[] = []
   if (match.ownerKinds !== undefined) {
     const kinds = new Set(match.ownerKinds)
     tests.push((p) => kinds.has(p.ownerKind ?? 'None'))

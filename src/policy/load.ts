@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { Ajv, type ErrorObject } from 'ajv'
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml'
-import { ExtenderError, type Problem } from '../errors.js'
+import { ExtenderError, type ErrorCode, type Problem } from '../errors.js'
 import { compilePolicy, checkReferences } from './compile.js'
+import { lintPolicy } from './lint.js'
 import { policySchema } from './schema.js'
 import type { CompiledPolicy, PolicyDocument } from './types.js'
 
@@ -13,8 +14,55 @@ const validate = ajv.compile<PolicyDocument>(policySchema)
 /** Upper bound on YAML alias expansion: a policy never needs many. */
 const maxAliasCount = 50
 
+/** A compiled policy, with a way to add line and column to problems about it. */
+interface Parsed {
+  policy: CompiledPolicy
+  locate: (problem: Problem) => Problem
+}
+
+/** What `check` learns of a policy: its errors, or the policy and its warnings. */
+export interface PolicyCheck {
+  policy: CompiledPolicy | undefined
+  /** Code of the error that refused the policy, `undefined` when it is valid. */
+  code: ErrorCode | undefined
+  errors: Problem[]
+  warnings: Problem[]
+}
+
 /** Parses, validates and compiles policy text; throws an {@link ExtenderError} listing every problem. */
 export function loadPolicyText(text: string, source: string): CompiledPolicy {
+  return parse(text, source).policy
+}
+
+/** Reads and loads a policy file. */
+export function loadPolicyFile(path: string): CompiledPolicy {
+  return loadPolicyText(readPolicyFile(path), path)
+}
+
+/** Reads a policy file's text; throws HX_POLICY_READ. */
+export function readPolicyFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8')
+  } catch (err) {
+    const message = `cannot read policy file ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`
+    throw new ExtenderError('HX_POLICY_READ', message, { cause: err })
+  }
+}
+
+/** Validates policy text and lints it: every error, or every warning, located. */
+export function checkPolicyText(text: string, source: string): PolicyCheck {
+  try {
+    const { policy, locate } = parse(text, source)
+    const warnings = lintPolicy(policy.document).map(locate)
+    return { policy, code: undefined, errors: [], warnings }
+  } catch (err) {
+    if (!(err instanceof ExtenderError)) throw err
+    const errors = err.problems.length > 0 ? err.problems : [{ path: '', message: err.message }]
+    return { policy: undefined, code: err.code, errors, warnings: [] }
+  }
+}
+
+function parse(text: string, source: string): Parsed {
   const lineCounter = new LineCounter()
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false })
   if (doc.errors.length > 0) {
@@ -34,35 +82,20 @@ export function loadPolicyText(text: string, source: string): CompiledPolicy {
     throw new ExtenderError('HX_POLICY_YAML', summary(source, problems), { problems, cause: err })
   }
 
+  const at = (p: Problem) => locate(doc, lineCounter, p)
   if (!validate(data)) {
-    const problems = sortProblems(
-      (validate.errors ?? []).map((e) => ({ ...locate(doc, lineCounter, schemaProblem(e)), file: source })),
-    )
+    const problems = sortProblems((validate.errors ?? []).map((e) => ({ ...at(schemaProblem(e)), file: source })))
     throw new ExtenderError('HX_POLICY_SCHEMA', summary(source, problems), { problems })
   }
 
-  const referenceProblems = sortProblems(
-    checkReferences(data).map((p) => ({ ...locate(doc, lineCounter, p), file: source })),
-  )
+  const referenceProblems = sortProblems(checkReferences(data).map((p) => ({ ...at(p), file: source })))
   if (referenceProblems.length > 0) {
     throw new ExtenderError('HX_POLICY_REFERENCE', summary(source, referenceProblems), {
       problems: referenceProblems,
     })
   }
   const hash = createHash('sha256').update(text).digest('hex')
-  return compilePolicy(data, { hash, source })
-}
-
-/** Reads and loads a policy file. */
-export function loadPolicyFile(path: string): CompiledPolicy {
-  let text: string
-  try {
-    text = readFileSync(path, 'utf8')
-  } catch (err) {
-    const message = `cannot read policy file ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`
-    throw new ExtenderError('HX_POLICY_READ', message, { cause: err })
-  }
-  return loadPolicyText(text, path)
+  return { policy: compilePolicy(data, { hash, source }), locate: at }
 }
 
 function summary(source: string, problems: Problem[]): string {

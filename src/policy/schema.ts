@@ -3,7 +3,8 @@ import { hostFeatures } from '../engine/views.js'
 /**
  * The JSON Schema of a placement policy. It is the single source of truth for
  * the policy format: validation runs against it and the policy reference in
- * docs/ is generated from it.
+ * docs/ is generated from it (`npm run docs:policy`), so every property
+ * carries a description, and a default and examples where they help.
  */
 
 const name = {
@@ -13,25 +14,21 @@ const name = {
   description: 'A lowercase DNS label: letters, digits and dashes.',
 }
 
+const resourceNames = (description: string, example: string[]) => ({
+  type: 'array',
+  items: { type: 'string', minLength: 1 },
+  default: [],
+  description,
+  examples: [example],
+})
+
 const resourceSet = {
   type: 'object',
   additionalProperties: false,
   description: 'A set of resource names, given exactly or by prefix.',
   properties: {
-    names: {
-      type: 'array',
-      items: { type: 'string', minLength: 1 },
-      default: [],
-      description: 'Exact resource names.',
-      examples: [['nvidia.com/gpu']],
-    },
-    prefixes: {
-      type: 'array',
-      items: { type: 'string', minLength: 1 },
-      default: [],
-      description: 'Resource name prefixes.',
-      examples: [['nvidia.com/mig-']],
-    },
+    names: resourceNames('Exact resource names.', ['nvidia.com/gpu']),
+    prefixes: resourceNames('Resource name prefixes.', ['nvidia.com/mig-']),
   },
 }
 
@@ -48,8 +45,13 @@ const nodeCondition = {
       required: ['key'],
       description: 'The node has this label; with `values`, with one of these values.',
       properties: {
-        key: { type: 'string', minLength: 1, examples: ['type'] },
-        values: { type: 'array', items: { type: 'string' }, examples: [['virtual-kubelet']] },
+        key: { type: 'string', minLength: 1, description: 'Label key.', examples: ['type'] },
+        values: {
+          type: 'array',
+          items: { type: 'string' },
+          description: 'Accepted label values; without it any value matches.',
+          examples: [['virtual-kubelet']],
+        },
       },
     },
     taint: {
@@ -58,9 +60,17 @@ const nodeCondition = {
       required: ['key'],
       description: 'The node has a taint with this key (and value and effect, when given).',
       properties: {
-        key: { type: 'string', minLength: 1, examples: ['virtual-kubelet.io/provider'] },
-        value: { type: 'string' },
-        effect: { enum: ['NoSchedule', 'PreferNoSchedule', 'NoExecute'] },
+        key: {
+          type: 'string',
+          minLength: 1,
+          description: 'Taint key.',
+          examples: ['virtual-kubelet.io/provider'],
+        },
+        value: { type: 'string', description: 'Taint value; without it any value matches.' },
+        effect: {
+          enum: ['NoSchedule', 'PreferNoSchedule', 'NoExecute'],
+          description: 'Taint effect; without it any effect matches.',
+        },
       },
     },
     advertises: {
@@ -69,7 +79,8 @@ const nodeCondition = {
     },
     advertisesDevice: {
       type: 'boolean',
-      description: 'The node advertises (true) or does not advertise (false) a resource of `devices`.',
+      description:
+        'The node advertises (true) or does not advertise (false) a resource of `devices`.',
     },
   },
 }
@@ -81,8 +92,18 @@ const nodeMatch = {
   default: {},
   description: 'Which nodes belong to the pool. `{}` matches every node.',
   properties: {
-    any: { type: 'array', items: nodeCondition, minItems: 1, description: 'At least one condition holds.' },
-    all: { type: 'array', items: nodeCondition, minItems: 1, description: 'Every condition holds.' },
+    any: {
+      type: 'array',
+      items: nodeCondition,
+      minItems: 1,
+      description: 'At least one condition holds.',
+    },
+    all: {
+      type: 'array',
+      items: nodeCondition,
+      minItems: 1,
+      description: 'Every condition holds.',
+    },
   },
 }
 
@@ -91,28 +112,51 @@ const labelSelector = {
   additionalProperties: false,
   description: 'A Kubernetes label selector on the pod labels.',
   properties: {
-    matchLabels: { type: 'object', additionalProperties: { type: 'string' } },
+    matchLabels: {
+      type: 'object',
+      additionalProperties: { type: 'string' },
+      description: 'Labels the pod must carry with exactly these values.',
+      examples: [{ tier: 'batch' }],
+    },
     matchExpressions: {
       type: 'array',
+      description: 'Label tests that must all hold.',
       items: {
         type: 'object',
         additionalProperties: false,
         required: ['key', 'operator'],
+        description: 'One label test.',
         properties: {
-          key: { type: 'string', minLength: 1 },
-          operator: { enum: ['In', 'NotIn', 'Exists', 'DoesNotExist'] },
-          values: { type: 'array', items: { type: 'string' } },
+          key: { type: 'string', minLength: 1, description: 'Label key.' },
+          operator: {
+            enum: ['In', 'NotIn', 'Exists', 'DoesNotExist'],
+            description: 'How the label is tested against `values`.',
+          },
+          values: {
+            type: 'array',
+            items: { type: 'string' },
+            description: 'Values for `In` and `NotIn`.',
+          },
         },
       },
     },
   },
 }
 
+const namespaceList = (description: string) => ({
+  type: 'array',
+  items: { type: 'string', minLength: 1 },
+  minItems: 1,
+  description,
+  examples: [['team-a', 'team-b']],
+})
+
 const podMatch = {
   type: 'object',
   additionalProperties: false,
   default: {},
-  description: 'Which pods belong to the class: every given test must hold. `{}` matches every pod.',
+  description:
+    'Which pods belong to the class: every given test must hold. `{}` matches every pod.',
   properties: {
     ownerKinds: {
       type: 'array',
@@ -121,7 +165,7 @@ const podMatch = {
       description: 'Kind of the controlling owner; `None` stands for a pod without owner.',
       examples: [['ReplicaSet', 'StatefulSet', 'None']],
     },
-    namespaces: { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 },
+    namespaces: namespaceList('The pod is in one of these namespaces.'),
     labels: labelSelector,
     requests: {
       ...resourceSet,
@@ -134,6 +178,43 @@ const podMatch = {
   },
 }
 
+const score = (description: string, example: number) => ({
+  type: 'integer',
+  minimum: 0,
+  maximum: 10,
+  description,
+  examples: [example],
+})
+
+const overflow = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['thresholdPercent', 'score'],
+  description:
+    'Prefer this pool only while it is not busy. The pool is busy when the share of its ' +
+    'allocatable `resource` already requested by running pods, summed over every node of the ' +
+    'pool, is at or above `thresholdPercent`; its nodes then score `score` instead, so the ' +
+    'next pool of the class wins. Nodes are never refused for it: capacity is kube-scheduler’s ' +
+    'own check. Without cluster state the share reads as 0 %. Not allowed on virtual pools.',
+  properties: {
+    resource: {
+      type: 'string',
+      minLength: 1,
+      default: 'cpu',
+      description: 'Resource whose requested share is measured: `cpu`, `memory` or a device.',
+      examples: ['cpu', 'memory', 'nvidia.com/gpu'],
+    },
+    thresholdPercent: {
+      type: 'number',
+      exclusiveMinimum: 0,
+      maximum: 100,
+      description: 'Requested share of the pool’s allocatable, in percent, that makes it busy.',
+      examples: [70],
+    },
+    score: score('Score 0..10 of the pool’s nodes while the pool is busy.', 2),
+  },
+}
+
 const poolRule = {
   type: 'object',
   additionalProperties: false,
@@ -141,13 +222,7 @@ const poolRule = {
   description: 'A pool the class may use, and how much the class prefers it.',
   properties: {
     pool: { ...name, description: 'Name of a pool of `pools`.' },
-    score: {
-      type: 'integer',
-      minimum: 0,
-      maximum: 10,
-      description: 'Score 0..10 of every node of this pool for this class.',
-      examples: [10],
-    },
+    score: score('Score 0..10 of every node of this pool for this class.', 10),
     bestFit: {
       type: 'object',
       additionalProperties: false,
@@ -155,7 +230,114 @@ const poolRule = {
       description:
         'Spread scores by device fit: the tightest fit gets `score`, looser fits less, down to ' +
         '`lowestScore`. Only for pods requesting devices; not allowed on virtual pools.',
-      properties: { lowestScore: { type: 'integer', minimum: 0, maximum: 10, examples: [6] } },
+      properties: {
+        lowestScore: score('Score 0..10 of the loosest fit; at most `score`.', 6),
+      },
+    },
+    overflow,
+  },
+}
+
+const poolRules = (description: string) => ({ type: 'array', items: poolRule, description })
+
+const cpuQuantity = {
+  type: ['string', 'number'],
+  pattern: '^[0-9]+(\\.[0-9]+)?m?$',
+  minimum: 0,
+  description:
+    'Most CPU, in cores as a Kubernetes quantity, that the counted pods may request on the ' +
+    'pool together, this pod included.',
+  examples: ['16', '500m'],
+}
+
+const budget = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'pool'],
+  description:
+    'A cap on what pods may hold on one pool at once, counted from the pods running on the ' +
+    'pool’s nodes. A node of the pool is refused (FailedNodes: the cap is transient) when ' +
+    'placing the pod there would go over `maxPods` or `maxCpu`. Give at least one of them. ' +
+    'Without cluster state budgets are not enforced.',
+  properties: {
+    name: { ...name, description: 'Name of the budget, shown in the reason of a refusal.' },
+    description: { type: 'string', description: 'What the budget is for, for people.' },
+    pool: { ...name, description: 'Name of the pool of `pools` the budget caps.' },
+    per: {
+      enum: ['namespace', 'class'],
+      default: 'namespace',
+      description:
+        'What holds the budget: each namespace on its own, or each workload class on its own.',
+    },
+    namespaces: namespaceList('Only pods in these namespaces count and are capped.'),
+    classes: {
+      type: 'array',
+      items: name,
+      minItems: 1,
+      description: 'Only pods of these workload classes count and are capped.',
+      examples: [['bursty']],
+    },
+    maxPods: {
+      type: 'integer',
+      minimum: 0,
+      description: 'Most pods, this pod included, that each holder may run on the pool.',
+      examples: [20],
+    },
+    maxCpu: cpuQuantity,
+  },
+}
+
+const pool = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name'],
+  description: 'A node pool.',
+  properties: {
+    name: { ...name, description: 'Name of the pool, used by classes and shown in metrics.' },
+    description: { type: 'string', description: 'What the pool is, for people.' },
+    virtual: {
+      type: 'boolean',
+      default: false,
+      description: 'Nodes of this pool advertise fake capacity: never scored from it.',
+    },
+    match: nodeMatch,
+    unsupported: {
+      type: 'array',
+      items: { enum: [...hostFeatures] },
+      uniqueItems: true,
+      default: [],
+      description: 'Pod features the back-end cannot run; pods using one never land here.',
+      examples: [['hostPath', 'privileged']],
+    },
+  },
+}
+
+const workloadClass = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'pools'],
+  description: 'A workload class.',
+  properties: {
+    name: { ...name, description: 'Name of the class, used by the annotation and in metrics.' },
+    description: { type: 'string', description: 'What the class is, for people.' },
+    match: podMatch,
+    pools: poolRules('Pools the class may use. Nodes of any other pool are refused.'),
+    overrides: {
+      type: 'array',
+      default: [],
+      description:
+        'Other pool rules for pods of this class in some namespaces; the first override ' +
+        'naming the pod’s namespace replaces `pools` whole.',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['namespaces', 'pools'],
+        description: 'Pool rules for the class in some namespaces.',
+        properties: {
+          namespaces: namespaceList('Namespaces the override applies to.'),
+          pools: poolRules('Pools the class may use in these namespaces, as in `pools`.'),
+        },
+      },
     },
   },
 }
@@ -165,49 +347,37 @@ export const policySchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   $id: 'https://hybrid-scheduler.io/schemas/placement-policy.json',
   title: 'PlacementPolicy',
+  description: 'Sorts nodes into pools and pods into workload classes, and joins them by rules.',
   type: 'object',
   additionalProperties: false,
   required: ['apiVersion', 'kind', 'pools', 'classes'],
   properties: {
-    apiVersion: { const: 'hybrid-scheduler.io/v1alpha1' },
-    kind: { const: 'PlacementPolicy' },
+    apiVersion: { const: 'hybrid-scheduler.io/v1alpha1', description: 'Version of the format.' },
+    kind: { const: 'PlacementPolicy', description: 'Kind of the document.' },
     metadata: {
       type: 'object',
       additionalProperties: false,
       default: {},
-      properties: { name: { type: 'string', default: 'unnamed', description: 'Shown in metrics.' } },
+      description: 'About the policy.',
+      properties: {
+        name: {
+          type: 'string',
+          default: 'unnamed',
+          description: 'Name of the policy, shown in metrics and in `GET /policy`.',
+          examples: ['default'],
+        },
+      },
     },
     devices: {
       ...resourceSet,
-      description: 'Extended resources that are accelerator devices: fitted by count, best-fit scored.',
+      description:
+        'Extended resources that are accelerator devices: fitted by count, best-fit scored.',
     },
     pools: {
       type: 'array',
       minItems: 1,
       description: 'Node pools, tried in order; a node belongs to the first that matches.',
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['name'],
-        properties: {
-          name,
-          description: { type: 'string' },
-          virtual: {
-            type: 'boolean',
-            default: false,
-            description: 'Nodes of this pool advertise fake capacity: never scored from it.',
-          },
-          match: nodeMatch,
-          unsupported: {
-            type: 'array',
-            items: { enum: [...hostFeatures] },
-            uniqueItems: true,
-            default: [],
-            description: 'Pod features the back-end cannot run; pods using one never land here.',
-            examples: [['hostPath', 'privileged']],
-          },
-        },
-      },
+      items: pool,
     },
     classAnnotation: {
       type: 'string',
@@ -217,27 +387,20 @@ export const policySchema = {
     },
     defaultClass: {
       ...name,
-      description: 'Class of pods that match no class. Without it such pods are refused everywhere.',
+      description:
+        'Class of pods that match no class. Without it such pods are refused everywhere.',
     },
     classes: {
       type: 'array',
       minItems: 1,
       description: 'Workload classes, tried in order; a pod belongs to the first that matches.',
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['name', 'pools'],
-        properties: {
-          name,
-          description: { type: 'string' },
-          match: podMatch,
-          pools: {
-            type: 'array',
-            items: poolRule,
-            description: 'Pools the class may use. Nodes of any other pool are refused.',
-          },
-        },
-      },
+      items: workloadClass,
+    },
+    budgets: {
+      type: 'array',
+      default: [],
+      description: 'Burst budgets: caps on what a namespace or class may hold on a pool.',
+      items: budget,
     },
   },
 } as const

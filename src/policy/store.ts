@@ -7,6 +7,7 @@ import type { CompiledPolicy } from './types.js'
  */
 export class PolicyStore {
   #current: CompiledPolicy
+  #loadedAt = new Date()
   readonly #metrics: Metrics | undefined
 
   constructor(initial: CompiledPolicy, metrics?: Metrics) {
@@ -19,9 +20,15 @@ export class PolicyStore {
     return this.#current
   }
 
+  /** When the active policy became active. */
+  get loadedAt(): Date {
+    return this.#loadedAt
+  }
+
   /** Makes `next` the active policy. */
   swap(next: CompiledPolicy): void {
     this.#current = next
+    this.#loadedAt = new Date()
     this.#publish()
   }
 

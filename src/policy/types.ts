@@ -1,4 +1,4 @@
-import type { HostFeature, NodeView, PodView } from '../engine/views.js'
+import type { HostFeature, NodeView, PodIdentity } from '../engine/views.js'
 
 /** A node pool after compilation. */
 export interface CompiledPool {
@@ -18,14 +18,47 @@ export interface CompiledPoolRule {
   lowestScore: number | undefined
   /** Where the rule sits in the policy, e.g. `/classes/1/pools/0`. */
   path: string
+  /** With an overflow condition, when the pool counts as busy and what it scores then. */
+  overflow: CompiledOverflow | undefined
+}
+
+/** A pool rule's overflow condition. */
+export interface CompiledOverflow {
+  resource: string
+  /** Busy at or above this requested share of the pool's allocatable, 0..1. */
+  threshold: number
+  /** Score of the pool's nodes while the pool is busy. */
+  score: number
+}
+
+/** The pool rules a class applies to a pod: its own, or an override's. */
+export interface CompiledRuleSet {
+  pools: ReadonlyMap<string, CompiledPoolRule>
+  /** Policy path of the list, e.g. `/classes/1/pools` or `/classes/1/overrides/0/pools`. */
+  path: string
+}
+
+/** A burst budget after compilation. */
+export interface CompiledBudget {
+  name: string
+  index: number
+  pool: string
+  per: 'namespace' | 'class'
+  namespaces: ReadonlySet<string> | undefined
+  classes: ReadonlySet<string> | undefined
+  maxPods: number | undefined
+  /** In cores. */
+  maxCpu: number | undefined
 }
 
 /** A workload class after compilation. */
 export interface CompiledClass {
   name: string
   index: number
-  matches: (pod: PodView) => boolean
+  matches: (pod: PodIdentity) => boolean
   pools: ReadonlyMap<string, CompiledPoolRule>
+  /** The rules for a pod in this namespace: an override's, else the class's own. */
+  rulesFor: (namespace: string) => CompiledRuleSet
 }
 
 /** An immutable, compiled policy: evaluation never goes back to the YAML. */
@@ -44,6 +77,9 @@ export interface CompiledPolicy {
   isDevice: (resource: string) => boolean
   /** The pool a node belongs to (memoised per node object), `undefined` if none. */
   poolOf: (node: NodeView) => CompiledPool | undefined
+  budgets: readonly CompiledBudget[]
+  /** Pool → resources whose utilisation some overflow rule reads. */
+  overflowResources: ReadonlyMap<string, readonly string[]>
   /** The policy as parsed from YAML, for tools that report on it. */
   document: PolicyDocument
 }
@@ -93,6 +129,28 @@ export interface PolicyDocument {
       requests?: ResourceSetDoc
       requestsDevice?: boolean
     }
-    pools: { pool: string; score: number; bestFit?: { lowestScore: number } }[]
+    pools: PoolRuleDoc[]
+    overrides?: { namespaces: string[]; pools: PoolRuleDoc[] }[]
   }[]
+  budgets?: BudgetDoc[]
+}
+
+/** A pool rule as written in the policy. */
+export interface PoolRuleDoc {
+  pool: string
+  score: number
+  bestFit?: { lowestScore: number }
+  overflow?: { resource?: string; thresholdPercent: number; score: number }
+}
+
+/** A burst budget as written in the policy. */
+export interface BudgetDoc {
+  name: string
+  description?: string
+  pool: string
+  per?: 'namespace' | 'class'
+  namespaces?: string[]
+  classes?: string[]
+  maxPods?: number
+  maxCpu?: string | number
 }

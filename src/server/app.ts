@@ -8,6 +8,7 @@ import { filterError, filterResult, prioritizeResult, serializeFilterResult } fr
 import { scanExtenderArgs } from '../wire/scan.js'
 import { answer, recordFilter } from './extender.js'
 import type { HttpsOptions } from './tls.js'
+import { registerPolicyRoutes } from './policy-routes.js'
 
 /** Default request body limit: 5,000 full Node objects are about 20 MiB. */
 export const defaultBodyLimitBytes = 128 * 1024 * 1024
@@ -113,6 +114,8 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     countRequest(metrics, 'prioritize', 'ok', req)
     return reply.code(200).type(json).send(payload)
   }
+
+  registerPolicyRoutes(app, opts)
 
   // Any path ending in a verb: kube-scheduler calls {urlPrefix}/{verb}.
   app.post('/*', (req, reply) => {

@@ -37,7 +37,7 @@ export function answer(
       else views.push(view)
     }
   }
-  const decision = decide(pod, views, policy, { usage: source?.usage, trace })
+  const decision = decide(pod, views, policy, { cluster: source, trace })
   return { decision, unknown }
 }
 

@@ -44,3 +44,14 @@ t.test('amounts print as integers when whole and with up to three decimals other
   t.equal(formatAmount(0.5), '0.5')
   t.equal(formatAmount(1.25), '1.25')
 })
+
+t.test('amounts near an integer print without a trailing dot', async (t) => {
+  const cases: [number, string][] = [
+    [2.5, '2.5'],
+    [0.125, '0.125'],
+    [0.1 * 3, '0.3'],
+    [57.000000001, '57'],
+    [10.0000004, '10'],
+  ]
+  for (const [value, text] of cases) t.equal(formatAmount(value), text, `${value}`)
+})
