@@ -116,8 +116,9 @@ export function decide(
     options.cluster === undefined ? undefined : clusterFigures(policy, options.cluster)
   const plans = planPools(pod, cls, policy, figures, options.trace === true)
   const usage = options.usage ?? options.cluster?.usage
+  const checks = poolChecks(pod, cls, plans, policy)
   const verdicts = nodes.map((node) =>
-    judge(pod, node, cls, devices, plans, policy, usage, options.trace === true),
+    judge(pod, node, cls, devices, checks, policy, usage, options.trace === true),
   )
   if (!options.trace) return { pod: podName, podClass: choice, verdicts }
   const limited = policy.budgets.length > 0 || policy.overflowResources.size > 0
@@ -214,49 +215,78 @@ function percent(share: number): string {
   return `${Math.round(share * 1000) / 10}%`
 }
 
+/** What a pool means for this pod, worked out once per decision instead of per node. */
+interface PoolCheck {
+  /** The back-end cannot run the pod (checked before device fit). */
+  unsupported: Refusal | undefined
+  /** The class may not use the pool, or a budget is full (checked after device fit). */
+  after: Refusal | undefined
+  plan: PoolPlan | undefined
+}
+
+function poolChecks(
+  pod: PodView,
+  cls: CompiledClass,
+  plans: ReadonlyMap<string, PoolPlan>,
+  policy: CompiledPolicy,
+): PoolCheck[] {
+  return policy.pools.map((pool) => {
+    const features = pod.features.filter((f) => pool.unsupported.has(f))
+    const unsupported: Refusal | undefined =
+      features.length === 0
+        ? undefined
+        : {
+            code: 'unsupported-feature',
+            outcome: 'unresolvable',
+            message: `pool ${pool.name} cannot run pods that use ${features.join(', ')}`,
+          }
+    const plan = plans.get(pool.name)
+    const after: Refusal | undefined =
+      plan === undefined
+        ? {
+            code: 'pool-not-allowed',
+            outcome: 'unresolvable',
+            message: `pool ${pool.name} is not allowed for workload class ${cls.name}`,
+          }
+        : plan.refusal
+    return { unsupported, after, plan }
+  })
+}
+
+const noPool: Refusal = {
+  code: 'no-pool',
+  outcome: 'unresolvable',
+  message: 'node matches no pool of the policy',
+}
+
 function judge(
   pod: PodView,
   node: NodeView,
   cls: CompiledClass,
   devices: [string, number][],
-  plans: ReadonlyMap<string, PoolPlan>,
+  checks: readonly PoolCheck[],
   policy: CompiledPolicy,
   usage: Usage | undefined,
   trace: boolean,
 ): NodeVerdict {
   const pool = policy.poolOf(node)
-  if (pool === undefined) {
-    const r: Refusal = {
-      code: 'no-pool',
-      outcome: 'unresolvable',
-      message: 'node matches no pool of the policy',
-    }
-    return refuse(node.name, undefined, r, trace ? '/pools' : undefined)
+  if (pool === undefined) return refuse(node.name, undefined, noPool, trace ? '/pools' : undefined)
+  const check = checks[pool.index]!
+  if (check.unsupported !== undefined) {
+    const rule = trace ? `/pools/${pool.index}/unsupported` : undefined
+    return refuse(node.name, pool.name, check.unsupported, rule)
   }
-  const unsupported = pod.features.filter((f) => pool.unsupported.has(f))
-  if (unsupported.length > 0) {
-    const r: Refusal = {
-      code: 'unsupported-feature',
-      outcome: 'unresolvable',
-      message: `pool ${pool.name} cannot run pods that use ${unsupported.join(', ')}`,
-    }
-    return refuse(node.name, pool.name, r, trace ? `/pools/${pool.index}/unsupported` : undefined)
-  }
-  const fit = deviceFit(node, devices, usage)
+  const fit = devices.length === 0 ? noDevices : deviceFit(node, devices, usage)
   if ('code' in fit) return refuse(node.name, pool.name, fit, trace ? '/devices' : undefined)
 
-  const plan = plans.get(pool.name)
-  if (plan === undefined) {
-    const r: Refusal = {
-      code: 'pool-not-allowed',
-      outcome: 'unresolvable',
-      message: `pool ${pool.name} is not allowed for workload class ${cls.name}`,
-    }
-    const rules = trace ? cls.rulesFor(pod.namespace).path : undefined
-    return refuse(node.name, pool.name, r, rules)
-  }
-  if (plan.refusal !== undefined) {
-    return refuse(node.name, pool.name, plan.refusal, trace ? plan.refusalRule : undefined)
+  const plan = check.plan
+  if (check.after !== undefined || plan === undefined) {
+    const rule = !trace
+      ? undefined
+      : plan === undefined
+        ? cls.rulesFor(pod.namespace).path
+        : plan.refusalRule
+    return refuse(node.name, pool.name, check.after!, rule)
   }
   const score = scoreOf(plan, pool, fit.tightness)
   return {
@@ -270,6 +300,9 @@ function judge(
     rule: trace ? plan.rule.path : undefined,
   }
 }
+
+/** The fit of a pod that requests no device. */
+const noDevices = { tightness: undefined }
 
 /**
  * Checks each requested device against the node. Tightness is the largest

@@ -31,6 +31,11 @@ export interface NodeView {
   taints: readonly Taint[]
   /** `status.allocatable`, or `status.capacity` when a node has no allocatable at all. */
   allocatable: ResourceAmounts
+  /**
+   * The pool a policy gave this node, kept on the node itself: a property
+   * read is cheaper than a map lookup for each of thousands of candidates.
+   */
+  poolMemo?: { policy: object; pool: unknown }
 }
 
 /** What the engine needs of a Pod. */

@@ -137,7 +137,6 @@ export function compilePolicy(
   }))
   const classes = doc.classes.map((c, index) => compileClass(c, index, isDevice))
   const classByName = new Map(classes.map((c) => [c.name, c]))
-  const poolMemo = new WeakMap<NodeView, CompiledPool | null>()
 
   return {
     name: doc.metadata?.name ?? 'unnamed',
@@ -150,12 +149,11 @@ export function compilePolicy(
     defaultClass: doc.defaultClass === undefined ? undefined : classByName.get(doc.defaultClass),
     isDevice,
     poolOf(node) {
-      let pool = poolMemo.get(node)
-      if (pool === undefined) {
-        pool = pools.find((p) => p.matches(node)) ?? null
-        poolMemo.set(node, pool)
-      }
-      return pool ?? undefined
+      const memo = node.poolMemo
+      if (memo !== undefined && memo.policy === pools) return memo.pool as CompiledPool | undefined
+      const pool = pools.find((p) => p.matches(node))
+      node.poolMemo = { policy: pools, pool }
+      return pool
     },
     budgets: (doc.budgets ?? []).map(compileBudget),
     overflowResources: overflowResources(doc),

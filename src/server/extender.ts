@@ -1,4 +1,4 @@
-import { decide, type Decision } from '../engine/decide.js'
+import { decide, type Decision, type Outcome } from '../engine/decide.js'
 import { nodeView, podView, type NodeView } from '../engine/views.js'
 import type { NodeSource } from '../cluster/source.js'
 import { unknownNodeMessage } from '../cluster/source.js'
@@ -41,26 +41,32 @@ export function answer(
   return { decision, unknown }
 }
 
+const outcomes: readonly Outcome[] = ['pass', 'fail', 'unresolvable']
+
 /** Counts a filter answer into the decision, verdict and rejection metrics. */
 export function recordFilter(metrics: Metrics, { decision, unknown }: Answer): void {
   const cls = decision.podClass.name ?? 'none'
   metrics.decisions.inc({ verb: 'filter', class: cls })
-  const verdicts = new Map<string, { pool: string; outcome: string; n: number }>()
+  // Counted per pool first, so the loop over thousands of nodes builds no strings.
+  const perPool = new Map<string, Record<Outcome, number>>()
   const reasons = new Map<string, number>()
   for (const v of decision.verdicts) {
     const pool = v.pool ?? 'none'
-    const key = `${pool}\u0000${v.outcome}`
-    const entry = verdicts.get(key)
-    if (entry === undefined) verdicts.set(key, { pool, outcome: v.outcome, n: 1 })
-    else entry.n++
+    let counts = perPool.get(pool)
+    if (counts === undefined) perPool.set(pool, (counts = { pass: 0, fail: 0, unresolvable: 0 }))
+    counts[v.outcome]++
     if (v.code !== undefined) reasons.set(v.code, (reasons.get(v.code) ?? 0) + 1)
   }
   if (unknown.length > 0) {
-    verdicts.set('unknown', { pool: 'none', outcome: 'fail', n: unknown.length })
+    const counts = perPool.get('none') ?? { pass: 0, fail: 0, unresolvable: 0 }
+    counts.fail += unknown.length
+    perPool.set('none', counts)
     reasons.set('unknown-node', (reasons.get('unknown-node') ?? 0) + unknown.length)
   }
-  for (const { pool, outcome, n } of verdicts.values()) {
-    metrics.nodeVerdicts.inc({ class: cls, pool, outcome }, n)
+  for (const [pool, counts] of perPool) {
+    for (const outcome of outcomes) {
+      if (counts[outcome] > 0) metrics.nodeVerdicts.inc({ class: cls, pool, outcome }, counts[outcome])
+    }
   }
   for (const [reason, n] of reasons) metrics.rejections.inc({ reason }, n)
 }

@@ -60,12 +60,15 @@ export function decodeExtenderArgs(body: unknown): DecodedArgs {
   let nodeNames: string[] | null = null
   if (rawNames !== null && rawNames !== undefined) {
     if (!Array.isArray(rawNames)) throw shape('NodeNames must be a list of strings or null')
-    rawNames.forEach((name, i) => {
+    const seen = new Set<string>()
+    for (let i = 0; i < rawNames.length; i++) {
+      const name: unknown = rawNames[i]
       if (typeof name !== 'string' || name === '') {
         throw shape(`NodeNames[${i}] must be a non-empty string`)
       }
-    })
-    nodeNames = [...new Set(rawNames as string[])]
+      seen.add(name)
+    }
+    nodeNames = seen.size === rawNames.length ? (rawNames as string[]) : [...seen]
   }
 
   if (nodes === null && nodeNames === null) {

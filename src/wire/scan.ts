@@ -445,6 +445,36 @@ class Scanner {
     return out
   }
 
+  /** A list of strings (node names) read directly; anything else goes through parseValue. */
+  names(): unknown {
+    this.ws()
+    const b = this.buf
+    const start = this.pos
+    if (b[start] !== LBRACKET) return this.parseValue()
+    this.pos++
+    const out: string[] = []
+    this.ws()
+    if (b[this.pos] === RBRACKET) {
+      this.pos++
+      return out
+    }
+    for (;;) {
+      this.ws()
+      if (b[this.pos] !== QUOTE) {
+        // Not a list of strings: parse it the ordinary way; the backslash
+        // search may have run past the rewind point, so it starts over.
+        this.pos = start
+        this.nextBackslash = -1
+        return this.parseValue()
+      }
+      out.push(this.stringValue())
+      this.ws()
+      const c = b[this.pos++]
+      if (c === RBRACKET) return out
+      if (c !== COMMA) throw giveUp
+    }
+  }
+
   /** Any value; strings are read without a second parse. */
   anyValue(): unknown {
     this.ws()
@@ -535,7 +565,8 @@ export function scanExtenderArgs(buf: Buffer): Json | undefined {
     s.ws()
     s.object(null, (key) => {
       // Only the "Nodes" key (any casing) is scanned node by node.
-      setOwn(body, key!, fold(key!) === 'nodes' ? s.nodeList() : s.parseValue())
+      const name = fold(key!)
+      setOwn(body, key!, name === 'nodes' ? s.nodeList() : name === 'nodenames' ? s.names() : s.parseValue())
     })
     s.ws()
     if (s.pos !== buf.length) return undefined
