@@ -1,7 +1,13 @@
 // Pins every row of the default policy's table, in both request shapes
 // kube-scheduler can send, using the real fixture objects.
 import t from 'tap'
-import { filterAndPrioritize, testApp, type Outcome } from '../support/app.js'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { StandInApiServer } from '../support/api-server.js'
+import { filterAndPrioritize, httpPoster, testApp, type Outcome } from '../support/app.js'
+import { startServe } from '../support/process.js'
+import { pollUntil } from '../helpers/poll.js'
 import { fixtureNodes, fixturePod, fullArgs, namesArgs } from '../support/fixtures.js'
 
 type Json = Record<string, any>
@@ -48,14 +54,35 @@ const burstyPod = () => {
   return p
 }
 
-for (const mode of ['full', 'names'] as const) {
+// The real `hybrid-extender serve` process, answering full objects on its own
+// and names through a stand-in API server that holds every node of the table.
+const api = new StandInApiServer()
+await api.start()
+for (const n of [...all, virtualGpu, intelFpga, liqo]) api.apply('nodes', n)
+const dir = mkdtempSync(join(tmpdir(), 'hx-table-'))
+writeFileSync(join(dir, 'kubeconfig'), api.kubeconfig())
+const plain = await startServe()
+const cached = await startServe(['--kubeconfig', join(dir, 'kubeconfig')])
+await pollUntil('the cache to sync', async () =>
+  (await fetch(`${cached.url}/readyz`)).status === 200 ? true : undefined,
+)
+t.teardown(async () => {
+  await Promise.all([plain.stop(), cached.stop()])
+  await api.stop()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+const modes = ['full', 'names', 'real process, full', 'real process, names'] as const
+for (const mode of modes) {
   const run = async (pod: Json, nodes: Json[]): Promise<Outcome> => {
+    const body = mode.endsWith('full') ? fullArgs(pod, nodes) : namesArgs(pod, nodes)
+    if (mode === 'real process, full') return filterAndPrioritize(httpPoster(plain.url), body, names(nodes))
+    if (mode === 'real process, names') return filterAndPrioritize(httpPoster(cached.url), body, names(nodes))
     const { app } = testApp({ nodes: [...nodes, virtualGpu, intelFpga, liqo] })
-    const body = mode === 'full' ? fullArgs(pod, nodes) : namesArgs(pod, nodes)
     return filterAndPrioritize(app, body, names(nodes))
   }
 
-  t.test(`${mode} objects mode`, async (t) => {
+  t.test(`${mode}`, async (t) => {
     t.test('steady pods use dedicated and virtual nodes, never accelerator nodes', async (t) => {
       for (const [label, pod] of [['ReplicaSet', steadyPod()], ['no owner', bareSteadyPod()]] as const) {
         const o = await run(pod, all)

@@ -29,18 +29,39 @@ export interface Outcome {
   filterBody: Record<string, any>
 }
 
+/** How a test reaches the service: `inject()`, or HTTP to a real process. */
+export type Poster = (url: string, body: unknown) => Promise<{ statusCode: number; body: string }>
+
+/** Posts through fastify's inject(). */
+export const injector =
+  (app: FastifyInstance): Poster =>
+  async (url, body) => {
+    const res = await app.inject({ method: 'POST', url, payload: body as object })
+    return { statusCode: res.statusCode, body: res.body }
+  }
+
+/** Posts over HTTP to a listening service at `base`. */
+export const httpPoster =
+  (base: string): Poster =>
+  async (url, body) => {
+    const headers = { 'content-type': 'application/json' }
+    const res = await fetch(`${base}${url}`, { method: 'POST', body: JSON.stringify(body), headers })
+    return { statusCode: res.status, body: await res.text() }
+  }
+
 /** Posts the same body to /filter and /prioritize and checks the reply invariants. */
 export async function filterAndPrioritize(
-  app: FastifyInstance,
+  target: FastifyInstance | Poster,
   body: Record<string, any>,
   names: string[],
 ): Promise<Outcome> {
-  const f = await app.inject({ method: 'POST', url: '/filter', payload: body })
-  const p = await app.inject({ method: 'POST', url: '/prioritize', payload: body })
+  const post = typeof target === 'function' ? target : injector(target)
+  const f = await post('/filter', body)
+  const p = await post('/prioritize', body)
   if (f.statusCode !== 200 || p.statusCode !== 200) {
     throw new Error(`status ${f.statusCode}/${p.statusCode}: ${f.body} ${p.body}`)
   }
-  const fr = f.json()
+  const fr = JSON.parse(f.body)
   if (fr.Error !== '') throw new Error(`filter error: ${fr.Error}`)
   const passed: string[] =
     fr.Nodes !== null ? fr.Nodes.items.map((n: any) => n.metadata.name) : fr.NodeNames
@@ -51,7 +72,7 @@ export async function filterAndPrioritize(
     throw new Error(`filter reply does not hold each input node once: ${JSON.stringify(seen)}`)
   }
   const scores: Record<string, number> = {}
-  for (const { Host, Score } of p.json() as { Host: string; Score: number }[]) {
+  for (const { Host, Score } of JSON.parse(p.body) as { Host: string; Score: number }[]) {
     if (!Number.isInteger(Score) || Score < 0 || Score > 10) throw new Error(`bad score ${Score}`)
     if (Host in scores) throw new Error(`host ${Host} scored twice`)
     scores[Host] = Score
