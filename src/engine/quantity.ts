@@ -32,6 +32,8 @@ const pattern = /^([+-]?(?:\d+\.?\d*|\.\d+))(?:([eE][+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei
 export function parseQuantity(value: unknown): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) ? roundUpMilli(value) : undefined
   if (typeof value !== 'string') return undefined
+  const whole = wholeNumber(value)
+  if (whole !== undefined) return whole
   const match = pattern.exec(value.trim())
   if (match === null) return undefined
   const [, digits, exponent, suffix] = match
@@ -40,6 +42,24 @@ export function parseQuantity(value: unknown): number | undefined {
   if (scale === undefined) return undefined
   const result = base * scale
   return Number.isFinite(result) ? roundUpMilli(result) : undefined
+}
+
+/**
+ * Plain non-negative integers ("8", "110") and milli-values ("15890m"), the
+ * commonest forms in node and pod objects, read without the regular expression.
+ */
+function wholeNumber(text: string): number | undefined {
+  let end = text.length
+  const milli = end > 1 && text.charCodeAt(end - 1) === 0x6d
+  if (milli) end--
+  if (end === 0 || end > 15) return undefined
+  let n = 0
+  for (let i = 0; i < end; i++) {
+    const d = text.charCodeAt(i) - 0x30
+    if (d < 0 || d > 9) return undefined
+    n = n * 10 + d
+  }
+  return milli ? n / 1000 : n
 }
 
 /** Kubernetes keeps quantities at milli precision, rounding away from zero. */

@@ -4,11 +4,13 @@ import { ExtenderError } from '../errors.js'
 import type { Metrics } from '../metrics.js'
 import type { PolicyStore } from '../policy/store.js'
 import { decodeExtenderArgs } from '../wire/decode.js'
-import { filterError, filterResult, prioritizeResult, serializeFilterResult } from '../wire/encode.js'
+import { filterError, filterResult, serializeFilterResult, serializePriorities } from '../wire/encode.js'
 import { scanExtenderArgs } from '../wire/scan.js'
 import { answer, recordFilter } from './extender.js'
 import type { HttpsOptions } from './tls.js'
 import { registerPolicyRoutes } from './policy-routes.js'
+
+const itemsKey = Buffer.from('"items"')
 
 /** Default request body limit: 5,000 full Node objects are about 20 MiB. */
 export const defaultBodyLimitBytes = 128 * 1024 * 1024
@@ -55,9 +57,11 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => {
     const buf = body as Buffer
     try {
-      // The fast decoder gives up on anything but a JSON object; JSON.parse
-      // then names the problem or hands the odd value to the shape checks.
-      const body = scanExtenderArgs(buf)
+      // Node objects ("items") go through the fast decoder, which skips what
+      // the policy does not read; names-only bodies parse faster with
+      // JSON.parse. The decoder gives up on anything but a JSON object, and
+      // JSON.parse then names the problem or hands the value to the checks.
+      const body = buf.indexOf(itemsKey) >= 0 ? scanExtenderArgs(buf) : undefined
       done(null, body ?? (buf.length === 0 ? undefined : JSON.parse(buf.toString('utf8'))))
     } catch (err) {
       const message = `request body is not valid JSON: ${(err as Error).message}`
@@ -108,7 +112,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     // kube-scheduler ignores (the extender then adds no score).
     const args = decodeExtenderArgs(req.body)
     const a = answer(args, opts.policy.current, opts.nodes)
-    const payload = JSON.stringify(prioritizeResult(a.decision, a.unknown))
+    const payload = serializePriorities(a.decision, a.unknown)
     metrics.decisions.inc({ verb: 'prioritize', class: a.decision.podClass.name ?? 'none' })
     metrics.requestNodes.observe({ verb: 'prioritize' }, a.decision.verdicts.length + a.unknown.length)
     countRequest(metrics, 'prioritize', 'ok', req)

@@ -1,6 +1,6 @@
 import type { Decision } from '../engine/decide.js'
 import { rawSpanOf } from './scan.js'
-import type { ExtenderFilterResult, HostPriority } from './types.js'
+import type { ExtenderFilterResult } from './types.js'
 import { maxExtenderPriority } from './types.js'
 
 /** A node turned down before the engine saw it (unknown name), with its reason. */
@@ -20,8 +20,9 @@ export function filterResult(
   unknown: readonly Preverdict[] = [],
 ): ExtenderFilterResult {
   const passed: string[] = []
-  const failed: Record<string, string> = {}
-  const unresolvable: Record<string, string> = {}
+  // Without a prototype, a node named "__proto__" is a key like any other.
+  const failed: Record<string, string> = Object.create(null)
+  const unresolvable: Record<string, string> = Object.create(null)
   for (const v of decision.verdicts) {
     if (v.outcome === 'pass') passed.push(v.node)
     else if (v.outcome === 'fail') failed[v.node] = v.message
@@ -41,13 +42,6 @@ export function filterResult(
 /** An error reply for filter: kube-scheduler reports `Error` when the status is 200. */
 export function filterError(message: string): ExtenderFilterResult {
   return { Nodes: null, NodeNames: null, FailedNodes: {}, FailedAndUnresolvableNodes: {}, Error: message }
-}
-
-/** Builds the prioritize reply: one integer score 0..10 per input node, in input order. */
-export function prioritizeResult(decision: Decision, unknown: readonly Preverdict[] = []): HostPriority[] {
-  const out: HostPriority[] = decision.verdicts.map((v) => ({ Host: v.node, Score: clampScore(v.score) }))
-  for (const u of unknown) out.push({ Host: u.node, Score: 0 })
-  return out
 }
 
 function clampScore(score: number): number {
@@ -74,4 +68,24 @@ export function serializeFilterResult(result: ExtenderFilterResult): string | Bu
   const { Nodes: _, ...rest } = result
   parts.push(Buffer.from(`]},${JSON.stringify(rest).slice(1)}`))
   return Buffer.concat(parts)
+}
+
+/** A string as JSON: node names need no escaping, so most skip JSON.stringify. */
+function jsonString(text: string): string {
+  return plainName.test(text) ? `"${text}"` : JSON.stringify(text)
+}
+
+const plainName = /^[A-Za-z0-9._-]*$/
+
+/**
+ * Serialises the prioritize reply directly, without building an object per
+ * node: one `{"Host","Score"}` per input node, integer scores 0..10.
+ */
+export function serializePriorities(decision: Decision, unknown: readonly Preverdict[] = []): string {
+  const parts: string[] = []
+  for (const v of decision.verdicts) {
+    parts.push(`{"Host":${jsonString(v.node)},"Score":${clampScore(v.score)}}`)
+  }
+  for (const u of unknown) parts.push(`{"Host":${jsonString(u.node)},"Score":0}`)
+  return `[${parts.join(',')}]`
 }
