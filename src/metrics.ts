@@ -33,7 +33,7 @@ export function createMetrics(opts: { processMetrics?: boolean } = {}): Metrics 
     registry,
     requests: new Counter({
       name: `${metricPrefix}requests_total`,
-      help: 'Extender requests by verb and result (ok, error, bad_request).',
+      help: 'Extender requests by verb and result (ok, error, bad_request, aborted).',
       labelNames: ['verb', 'result'],
       registers,
     }),

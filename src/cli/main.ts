@@ -61,12 +61,16 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
 /** Prints an error for a person: the message, then every located problem. */
 export function reportError(err: unknown, io: Io): number {
   if (err instanceof ExtenderError) {
-    io.err(`hybrid-extender: ${err.message}\n`)
+    io.err(`hybrid-extender: ${err.message} [${err.code}]\n`)
     if (err.problems.length > 1) {
       for (const p of err.problems) io.err(`  ${formatProblem(p)}\n`)
     }
     return err.code === 'HX_USAGE' ? 2 : 1
   }
-  io.err(`hybrid-extender: ${(err as Error)?.stack ?? String(err)}\n`)
+  // System errors (a port in use, an unknown host) are for a person to act
+  // on: their message, without a stack. HX_DEBUG=1 shows stacks.
+  const e = err as NodeJS.ErrnoException
+  const detail = process.env.HX_DEBUG === '1' ? e?.stack : e?.message
+  io.err(`hybrid-extender: ${detail ?? String(err)}\n`)
   return 1
 }

@@ -31,7 +31,15 @@ export function parseObjects(text: string, source: string): Json[] {
       const message = doc.errors[0]?.message.split('\n')[0] ?? 'invalid YAML'
       throw new ExtenderError('HX_INPUT_FILE', `cannot parse ${source}: ${message}`)
     }
-    flatten(doc.toJS({ maxAliasCount: 50 }), out)
+    let value: unknown
+    try {
+      value = doc.toJS({ maxAliasCount: 50 })
+    } catch (err) {
+      // Alias expansion beyond the cap, or nesting beyond the stack.
+      const message = `cannot parse ${source}: ${(err as Error).message}`
+      throw new ExtenderError('HX_INPUT_FILE', message, { cause: err })
+    }
+    flatten(value, out)
   }
   return out
 }

@@ -110,7 +110,11 @@ export function runPolicyTestFile(file: string): CaseResult[] {
   const objects = readObjects(file)
   const doc = objects[0]
   if (objects.length !== 1 || !validate(doc)) {
-    const why = (validate.errors ?? []).map((e) => `${e.instancePath || '/'}: ${e.message}`)
+    const why = (validate.errors ?? []).map((e) => {
+      const extra = (e.params as { additionalProperty?: string }).additionalProperty
+      const path = extra === undefined ? e.instancePath : `${e.instancePath}/${extra}`
+      return `${path || '/'}: ${extra === undefined ? e.message : 'unknown key'}`
+    })
     const detail = why.join('; ') || 'one document expected'
     throw new ExtenderError('HX_TEST_FILE', `${file} is not a policy test file: ${detail}`)
   }

@@ -33,7 +33,13 @@ export async function testCommand(argv: string[], io: Io): Promise<number> {
   }
   let passed = 0
   let failed = 0
-  for (const file of positionals.flatMap(testFiles)) {
+  const files = positionals.flatMap(testFiles)
+  if (files.length === 0) {
+    // A mistyped directory in CI must not pass silently.
+    io.err(`hybrid-extender test: no policy test files (.yaml, .yml) in ${positionals.join(', ')}\n`)
+    return 1
+  }
+  for (const file of files) {
     let results: CaseResult[]
     try {
       results = runPolicyTestFile(file)

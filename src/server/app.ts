@@ -71,7 +71,10 @@ export function buildApp(opts: AppOptions): FastifyInstance {
 
   app.setErrorHandler((err: Error & { code?: string; statusCode?: number }, req, reply) => {
     const verb = verbOf(req.url)
-    if (verb !== undefined) countRequest(metrics, verb, 'bad_request', req)
+    // A client that went away mid-upload made no bad request: counted apart,
+    // so error-rate alerts do not fire on dropped connections.
+    const aborted = req.raw.destroyed || req.raw.socket?.destroyed === true
+    if (verb !== undefined) countRequest(metrics, verb, aborted ? 'aborted' : 'bad_request', req)
     if (err instanceof ExtenderError) return reply.code(400).send({ code: err.code, message: err.message })
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       return reply.code(413).send({ code: 'HX_REQUEST_TOO_LARGE', message: err.message })

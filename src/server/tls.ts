@@ -1,4 +1,5 @@
 import { readFileSync, unwatchFile, watchFile, type Stats } from 'node:fs'
+import { createSecureContext } from 'node:tls'
 import type { SecureContextOptions } from 'node:tls'
 import { ExtenderError } from '../errors.js'
 
@@ -45,8 +46,17 @@ export function readSecureContext(files: TlsFiles): SecureContextOptions {
 /** The `https` options for fastify, client certificates required when a client CA is given. */
 export function httpsOptions(files: TlsFiles): HttpsOptions {
   const requireClientCert = files.clientCaFile !== undefined
+  const context = readSecureContext(files)
+  try {
+    // Fails here, with the file names, rather than later inside listen().
+    createSecureContext(context)
+  } catch (err) {
+    const names = [files.certFile, files.keyFile, files.clientCaFile].filter(Boolean).join(', ')
+    const message = `cannot use the TLS files ${names}: ${(err as Error).message}`
+    throw new ExtenderError('HX_TLS_FILE', message, { cause: err })
+  }
   return {
-    ...readSecureContext(files),
+    ...context,
     allowHTTP1: true,
     requestCert: requireClientCert,
     rejectUnauthorized: requireClientCert,

@@ -19,8 +19,10 @@ export function fold(key: string): string {
 }
 
 /**
- * Reads a field the way Go's decoder does: keys match case-insensitively and,
- * of several keys naming the same field, the last one in the document wins.
+ * Reads a field the way Go's decoder does: keys match case-insensitively.
+ * Of several keys naming the same field, the last in the object's key order
+ * wins; a key repeated with the same spelling keeps its first position (as
+ * JSON.parse keeps it), where Go would take its last occurrence.
  */
 export function field(object: Json, name: string): unknown {
   const folded = fold(name)

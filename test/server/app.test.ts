@@ -207,3 +207,24 @@ t.test('large bodies that are broken or of the wrong shape get the same answers 
   t.equal(noPod.statusCode, 400)
   t.equal(noPod.json().code, 'HX_REQUEST_SHAPE')
 })
+
+t.test('a client that drops mid-upload is counted as aborted, not as a bad request', async (t) => {
+  const { connect } = await import('node:net')
+  const { app } = testApp()
+  const address = await app.listen({ port: 0, host: '127.0.0.1' })
+  t.teardown(() => app.close())
+  const port = Number(new URL(address).port)
+  const socket = connect(port, '127.0.0.1')
+  await new Promise((resolve) => socket.once('connect', resolve))
+  socket.write('POST /filter HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"Pod":')
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  socket.destroy()
+  let text = ''
+  for (const deadline = Date.now() + 20_000; Date.now() < deadline; ) {
+    text = (await app.inject('/metrics')).body
+    if (/result="aborted"/.test(text)) break
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  t.match(text, /hybrid_extender_requests_total\{verb="filter",result="aborted"\} 1/)
+  t.notMatch(text, /result="bad_request"/)
+})
