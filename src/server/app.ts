@@ -12,6 +12,9 @@ import { registerPolicyRoutes } from './policy-routes.js'
 
 const itemsKey = Buffer.from('"items"')
 
+/** Largest body parsed in full with JSON.parse (bodies without node objects). */
+export const maxParsedBodyBytes = 8 * 1024 * 1024
+
 /** Default request body limit: 5,000 full Node objects are about 20 MiB. */
 export const defaultBodyLimitBytes = 128 * 1024 * 1024
 
@@ -61,9 +64,18 @@ export function buildApp(opts: AppOptions): FastifyInstance {
       // the policy does not read; names-only bodies parse faster with
       // JSON.parse. The decoder gives up on anything but a JSON object, and
       // JSON.parse then names the problem or hands the value to the checks.
-      const body = buf.indexOf(itemsKey) >= 0 ? scanExtenderArgs(buf) : undefined
+      const objects = buf.indexOf(itemsKey) >= 0
+      if (!objects && buf.length > maxParsedBodyBytes) {
+        // JSON.parse builds the whole body: past this size an object of
+        // millions of keys could exhaust the heap. Names-only bodies for
+        // 5,000 nodes are about 100 KiB.
+        const message = `a request body without node objects may be at most ${maxParsedBodyBytes} bytes`
+        throw new ExtenderError('HX_REQUEST_TOO_LARGE', message)
+      }
+      const body = objects ? scanExtenderArgs(buf) : undefined
       done(null, body ?? (buf.length === 0 ? undefined : JSON.parse(buf.toString('utf8'))))
     } catch (err) {
+      if (err instanceof ExtenderError) return done(err, undefined)
       const message = `request body is not valid JSON: ${(err as Error).message}`
       done(new ExtenderError('HX_REQUEST_JSON', message, { cause: err }), undefined)
     }
@@ -75,7 +87,10 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     // so error-rate alerts do not fire on dropped connections.
     const aborted = req.raw.destroyed || req.raw.socket?.destroyed === true
     if (verb !== undefined) countRequest(metrics, verb, aborted ? 'aborted' : 'bad_request', req)
-    if (err instanceof ExtenderError) return reply.code(400).send({ code: err.code, message: err.message })
+    if (err instanceof ExtenderError) {
+      const status = err.code === 'HX_REQUEST_TOO_LARGE' ? 413 : 400
+      return reply.code(status).send({ code: err.code, message: err.message })
+    }
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       return reply.code(413).send({ code: 'HX_REQUEST_TOO_LARGE', message: err.message })
     }

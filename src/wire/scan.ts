@@ -10,6 +10,7 @@
  * any shape it does not expect, makes it give up (`undefined`) so that the
  * caller falls back to JSON.parse and the ordinary checks.
  */
+import { ExtenderError } from '../errors.js'
 import { fold } from './decode.js'
 import { parseQuantity } from '../engine/quantity.js'
 import { readResourceList, type ResourceAmounts } from '../engine/resources.js'
@@ -44,6 +45,17 @@ export function rawSpanOf(node: unknown): RawSpan | undefined {
 }
 
 const giveUp = Symbol('give up')
+const tooMuch = Symbol('too much')
+
+/** What one map entry (a label, an allocatable amount) costs of the budget, in bytes. */
+const entryCost = 64
+
+/**
+ * Default budget of what one body may make the scanner materialise, in bytes:
+ * far above what 5,000 real nodes and a pod need (about 5 MiB), far below a
+ * heap of 256 MiB.
+ */
+export const defaultMaterialBudgetBytes = 48 * 1024 * 1024
 
 const QUOTE = 0x22
 const BACKSLASH = 0x5c
@@ -81,6 +93,8 @@ function setOwn(object: Json, key: string, value: unknown): void {
 
 class Scanner {
   pos = 0
+  /** What may still be materialised (see {@link Scanner.spend}). */
+  budget: number
   /** Open containers of skipValue, shared by every call. */
   readonly stack: number[] = []
   readonly buf: Buffer
@@ -91,7 +105,8 @@ class Scanner {
   /** Position of the next backslash at or after the last search (end of body when none). */
   nextBackslash = -1
 
-  constructor(buf: Buffer) {
+  constructor(buf: Buffer, budget: number) {
+    this.budget = budget
     this.buf = buf
     this.end = buf.length
     this.clean = !hasControlByte(buf)
@@ -326,7 +341,18 @@ class Scanner {
     this.ws()
     const start = this.pos
     this.skipValue()
+    this.spend(this.pos - start)
     return JSON.parse(this.text(start, this.pos))
+  }
+
+  /**
+   * Counts what the scanner materialises (bytes parsed in full, map entries)
+   * against the budget: a body of millions of tiny labels would otherwise
+   * fill the heap however small its node objects look.
+   */
+  spend(units: number): void {
+    this.budget -= units
+    if (this.budget < 0) throw tooMuch
   }
 
   /**
@@ -425,11 +451,13 @@ class Scanner {
     }
     this.object(null, (key) => {
       this.ws()
+      const at = this.pos
       if (this.buf[this.pos] === QUOTE) out.set(key!, this.stringValue())
       else {
         this.skipValue()
         out.delete(key!)
       }
+      this.spend(entryCost + this.pos - at)
     })
     return out
   }
@@ -438,6 +466,7 @@ class Scanner {
   amounts(): ResourceAmounts {
     const out: ResourceAmounts = new Map()
     this.object(null, (key) => {
+      this.spend(entryCost)
       const amount = parseQuantity(this.anyValue())
       if (amount !== undefined && amount !== 0) out.set(key!, amount)
       else out.delete(key!)
@@ -558,8 +587,8 @@ function isHex(c: number): boolean {
  * taints, allocatable and capacity; or `undefined` when the body is not
  * valid JSON or not an object (the caller then uses JSON.parse).
  */
-export function scanExtenderArgs(buf: Buffer): Json | undefined {
-  const s = new Scanner(buf)
+export function scanExtenderArgs(buf: Buffer, budgetBytes = defaultMaterialBudgetBytes): Json | undefined {
+  const s = new Scanner(buf, budgetBytes)
   try {
     const body: Json = {}
     s.ws()
@@ -573,6 +602,12 @@ export function scanExtenderArgs(buf: Buffer): Json | undefined {
     return body
   } catch (err) {
     if (err === giveUp || err instanceof SyntaxError) return undefined
+    if (err === tooMuch) {
+      const message =
+        `request body holds more than ${Math.round(budgetBytes / 2 ** 20)} MiB of labels, ` +
+        'resources and pod data to read'
+      throw new ExtenderError('HX_REQUEST_TOO_LARGE', message)
+    }
     throw err
   }
 }

@@ -20,10 +20,11 @@ t.test('an alias bomb as input is refused with a code and no stack', async (t) =
     ['simulate', '--policy', 'policies/default.yaml', '--cluster', bomb],
   ]
   for (const argv of runs) {
+    const name = argv[0]!
     const r = await runCli(argv)
-    t.equal(r.code, 1, argv[0])
-    t.match(r.stderr, /HX_INPUT_FILE/, argv[0])
-    t.notMatch(r.stderr, /\n\s+at /, `${argv[0]} prints no stack`)
+    t.equal(r.code, 1, name)
+    t.match(r.stderr, /HX_INPUT_FILE/, name)
+    t.notMatch(r.stderr, /\n\s+at /, `${name} prints no stack`)
   }
 })
 

@@ -228,3 +228,19 @@ t.test('a client that drops mid-upload is counted as aborted, not as a bad reque
   t.match(text, /hybrid_extender_requests_total\{verb="filter",result="aborted"\} 1/)
   t.notMatch(text, /result="bad_request"/)
 })
+
+t.test('bodies that would fill the heap are refused with 413 before they are built', async (t) => {
+  // Names-only: parsed in full, so bounded in size (5,000 names are ~100 KiB).
+  const labels = Object.fromEntries(Array.from({ length: 1_000_000 }, (_, i) => [`k${i}`, 'v']))
+  const names = await post('/filter', { Pod: { metadata: { name: 'p', labels } }, NodeNames: ['worker-1'] })
+  t.equal(names.statusCode, 413)
+  t.equal(names.json().code, 'HX_REQUEST_TOO_LARGE')
+  // Node objects: only what the policy reads is built, and that is budgeted.
+  const heavy = { metadata: { name: 'n', labels } }
+  const objects = await post('/filter', fullArgs(pod, [heavy]))
+  t.equal(objects.statusCode, 413)
+  t.equal(objects.json().code, 'HX_REQUEST_TOO_LARGE')
+  // The same size in a field nobody reads is fine.
+  const quiet = { metadata: { name: 'n', annotations: { big: 'x'.repeat(16 * 2 ** 20) } } }
+  t.equal((await post('/filter', fullArgs(pod, [quiet]))).json().Nodes.items.length, 1)
+})
