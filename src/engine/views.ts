@@ -36,6 +36,8 @@ export interface NodeView {
    * read is cheaper than a map lookup for each of thousands of candidates.
    */
   poolMemo?: { policy: object; pool: unknown }
+  /** Marks the request that last named this node, to drop repeated names. */
+  seenBy?: object
 }
 
 /** What the engine needs of a Pod. */

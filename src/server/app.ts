@@ -4,13 +4,22 @@ import { ExtenderError } from '../errors.js'
 import type { Metrics } from '../metrics.js'
 import type { PolicyStore } from '../policy/store.js'
 import { decodeExtenderArgs } from '../wire/decode.js'
-import { filterError, filterResult, serializeFilterResult, serializePriorities } from '../wire/encode.js'
+import {
+  filterError,
+  filterResult,
+  hasNoEscapes,
+  serializeFilterResult,
+  serializePriorities,
+} from '../wire/encode.js'
 import { scanExtenderArgs } from '../wire/scan.js'
 import { answer, recordFilter } from './extender.js'
 import type { HttpsOptions } from './tls.js'
 import { registerPolicyRoutes } from './policy-routes.js'
 
 const itemsKey = Buffer.from('"items"')
+
+/** Parsed bodies whose text had no escapes (their names need none either). */
+const plainBodies = new WeakSet<object>()
 
 /** Largest body parsed in full with JSON.parse (bodies without node objects). */
 export const maxParsedBodyBytes = 8 * 1024 * 1024
@@ -73,7 +82,9 @@ export function buildApp(opts: AppOptions): FastifyInstance {
         throw new ExtenderError('HX_REQUEST_TOO_LARGE', message)
       }
       const body = objects ? scanExtenderArgs(buf) : undefined
-      done(null, body ?? (buf.length === 0 ? undefined : JSON.parse(buf.toString('utf8'))))
+      const parsed = body ?? (buf.length === 0 ? undefined : JSON.parse(buf.toString('utf8')))
+      if (typeof parsed === 'object' && parsed !== null && hasNoEscapes(buf)) plainBodies.add(parsed)
+      done(null, parsed)
     } catch (err) {
       if (err instanceof ExtenderError) return done(err, undefined)
       const message = `request body is not valid JSON: ${(err as Error).message}`
@@ -130,7 +141,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     // kube-scheduler ignores (the extender then adds no score).
     const args = decodeExtenderArgs(req.body)
     const a = answer(args, opts.policy.current, opts.nodes)
-    const payload = serializePriorities(a.decision, a.unknown)
+    const payload = serializePriorities(a.decision, a.unknown, plainBodies.has(req.body as object))
     metrics.decisions.inc({ verb: 'prioritize', class: a.decision.podClass.name ?? 'none' })
     metrics.requestNodes.observe({ verb: 'prioritize' }, a.decision.verdicts.length + a.unknown.length)
     countRequest(metrics, 'prioritize', 'ok', req)

@@ -31,10 +31,19 @@ export function answer(
     for (const [name, object] of args.nodes) views.push(scannedNodeView(object) ?? nodeView(object, name))
   } else {
     const message = source?.unknownNodeMessage ?? unknownNodeMessage
+    // A repeated name counts once: known nodes are marked with this request,
+    // cheaper than a set of thousands of names; unknown ones are few.
+    const request = {}
+    const unknownNames = new Set<string>()
     for (const name of args.nodeNames ?? []) {
       const view = source?.get(name)
-      if (view === undefined) unknown.push({ node: name, message })
-      else views.push(view)
+      if (view === undefined) {
+        if (!unknownNames.has(name)) unknown.push({ node: name, message })
+        unknownNames.add(name)
+      } else if (view.seenBy !== request) {
+        view.seenBy = request
+        views.push(view)
+      }
     }
   }
   const decision = decide(pod, views, policy, { cluster: source, trace })

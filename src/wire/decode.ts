@@ -9,7 +9,7 @@ export interface DecodedArgs {
   pod: Json
   /** Full-object mode: the node objects by name (first copy of a duplicated name wins). */
   nodes: Map<string, unknown> | null
-  /** Names-only mode: the distinct names. */
+  /** Names-only mode: the names as sent, repeats included. */
   nodeNames: string[] | null
 }
 
@@ -62,15 +62,15 @@ export function decodeExtenderArgs(body: unknown): DecodedArgs {
   let nodeNames: string[] | null = null
   if (rawNames !== null && rawNames !== undefined) {
     if (!Array.isArray(rawNames)) throw shape('NodeNames must be a list of strings or null')
-    const seen = new Set<string>()
     for (let i = 0; i < rawNames.length; i++) {
       const name: unknown = rawNames[i]
       if (typeof name !== 'string' || name === '') {
         throw shape(`NodeNames[${i}] must be a non-empty string`)
       }
-      seen.add(name)
     }
-    nodeNames = seen.size === rawNames.length ? (rawNames as string[]) : [...seen]
+    // Repeated names are kept here; resolving them against the node source
+    // drops the repeats at no extra cost (see answer()).
+    nodeNames = rawNames as string[]
   }
 
   if (nodes === null && nodeNames === null) {

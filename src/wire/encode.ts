@@ -79,13 +79,28 @@ const plainName = /^[A-Za-z0-9._-]*$/
 
 /**
  * Serialises the prioritize reply directly, without building an object per
- * node: one `{"Host","Score"}` per input node, integer scores 0..10.
+ * node: one `{"Host","Score"}` per input node, integer scores 0..10. With
+ * `plainNames` (see {@link hasNoEscapes}) names are quoted without checks.
  */
-export function serializePriorities(decision: Decision, unknown: readonly Preverdict[] = []): string {
-  const parts: string[] = []
+export function serializePriorities(
+  decision: Decision,
+  unknown: readonly Preverdict[] = [],
+  plainNames = false,
+): string {
+  const quote = plainNames ? (name: string) => `"${name}"` : jsonString
+  let out = '['
   for (const v of decision.verdicts) {
-    parts.push(`{"Host":${jsonString(v.node)},"Score":${clampScore(v.score)}}`)
+    out += `${out.length > 1 ? ',' : ''}{"Host":${quote(v.node)},"Score":${clampScore(v.score)}}`
   }
-  for (const u of unknown) parts.push(`{"Host":${jsonString(u.node)},"Score":0}`)
-  return `[${parts.join(',')}]`
+  for (const u of unknown) out += `${out.length > 1 ? ',' : ''}{"Host":${quote(u.node)},"Score":0}`
+  return `${out}]`
+}
+
+/**
+ * True when the body holds no backslash: then no string in it had an escape,
+ * and since valid JSON holds no raw control characters, every name read from
+ * it can be quoted as is.
+ */
+export function hasNoEscapes(body: Buffer): boolean {
+  return body.indexOf(0x5c) < 0
 }

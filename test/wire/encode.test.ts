@@ -36,3 +36,13 @@ t.test('filter replies keep a node named __proto__ as a plain key', async (t) =>
   t.same(Object.keys(reply.FailedAndUnresolvableNodes), ['constructor'])
   t.same(reply.NodeNames, ['a'])
 })
+
+t.test('names from a body without escapes are quoted as JSON.stringify would', async (t) => {
+  const { hasNoEscapes } = await import('../../src/wire/encode.js')
+  const names = ['worker-1', 'n\u00e9\u4e2d', 'a.b_c']
+  const body = Buffer.from(JSON.stringify({ NodeNames: names }))
+  t.ok(hasNoEscapes(body))
+  const d = decision(names.map((n) => verdict(n, 'pass', 5)))
+  t.equal(serializePriorities(d, [], true), JSON.stringify(names.map((Host) => ({ Host, Score: 5 }))))
+  t.notOk(hasNoEscapes(Buffer.from(JSON.stringify({ NodeNames: ['quo"te'] }))))
+})
