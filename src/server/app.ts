@@ -5,13 +5,27 @@ import type { Metrics } from '../metrics.js'
 import type { PolicyStore } from '../policy/store.js'
 import { decodeExtenderArgs } from '../wire/decode.js'
 import { filterError, filterResult, prioritizeResult, serializeFilterResult } from '../wire/encode.js'
+import { jsonDepthExceeds } from '../wire/depth.js'
 import { scanExtenderArgs } from '../wire/scan.js'
 import { answer, recordFilter } from './extender.js'
+import {
+  capConcurrency,
+  defaultLimits,
+  serverLimitOptions,
+  type Limits,
+} from './limits.js'
+import {
+  notReadyMessage,
+  passFilter,
+  passPrioritize,
+  waitsForCache,
+  type NotReadyMode,
+} from './not-ready.js'
 import type { HttpsOptions } from './tls.js'
 import { registerPolicyRoutes } from './policy-routes.js'
 
 /** Default request body limit: 5,000 full Node objects are about 20 MiB. */
-export const defaultBodyLimitBytes = 128 * 1024 * 1024
+export const defaultBodyLimitBytes = defaultLimits.maxBodyBytes
 
 export interface AppOptions {
   policy: PolicyStore
@@ -20,7 +34,12 @@ export interface AppOptions {
   nodes?: NodeSource
   /** pino options, or false for no logs. */
   logger?: boolean | Record<string, unknown>
+  /** Same as `limits.maxBodyBytes`, which it overrides. */
   bodyLimitBytes?: number
+  /** Request limits and timeouts; unset fields take {@link defaultLimits}. */
+  limits?: Partial<Limits>
+  /** Names-only requests before the cache is ready: `fail` (default) or `pass`. */
+  notReadyMode?: NotReadyMode
   /** TLS: HTTP/2 offered with HTTP/1.1 accepted. Without it, plain HTTP/1.1. */
   https?: HttpsOptions
 }
@@ -34,13 +53,16 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   // Over TLS the server is HTTP/2 with HTTP/1.1 fallback; fastify's typing
   // of that server differs, but every route here works on both alike.
   const tls = opts.https === undefined ? {} : { http2: true, https: opts.https }
+  const limits: Limits = { ...defaultLimits, ...opts.limits }
+  if (opts.bodyLimitBytes !== undefined) limits.maxBodyBytes = opts.bodyLimitBytes
+  const notReadyMode = opts.notReadyMode ?? 'fail'
   const app = Fastify({
     ...(tls as object),
     logger: opts.logger ?? false,
     // One summary per request at most: fastify's two info lines per request
     // would dominate the log at scheduling rates.
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: opts.bodyLimitBytes ?? defaultBodyLimitBytes,
+    ...serverLimitOptions(limits),
     // A urlPrefix ending in "/" makes kube-scheduler call "//filter".
     routerOptions: { ignoreDuplicateSlashes: true, ignoreTrailingSlash: true },
   })
@@ -48,12 +70,17 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   app.addHook('onRequest', async (req) => {
     started.set(req, process.hrtime.bigint())
   })
+  capConcurrency(app, limits.maxConcurrentRequests, metrics, verbOf)
 
   // Every body is read as JSON, whatever its content type: curl's default
   // form type included. Parse errors become 400s naming the problem.
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => {
     const buf = body as Buffer
+    if (limits.maxJsonDepth > 0 && jsonDepthExceeds(buf, limits.maxJsonDepth)) {
+      const message = `request body nests deeper than ${limits.maxJsonDepth} levels`
+      return done(new ExtenderError('HX_REQUEST_TOO_DEEP', message), undefined)
+    }
     try {
       // The fast decoder gives up on anything but a JSON object; JSON.parse
       // then names the problem or hands the odd value to the shape checks.
@@ -79,6 +106,15 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     return reply.code(500).send({ code: 'HX_INTERNAL', message: 'internal error' })
   })
 
+  // Warned once: a cache, once ready, stays ready. The metric counts every answer.
+  let warned = false
+  const notReady = (req: FastifyRequest, verb: Verb) => {
+    metrics.notReadyAnswers.inc({ verb, mode: notReadyMode })
+    if (warned) return
+    warned = true
+    req.log.warn({ mode: notReadyMode }, 'names-only request before the cluster cache is ready')
+  }
+
   const handle = (verb: Verb) => (req: FastifyRequest, reply: FastifyReply) =>
     verb === 'filter' ? filter(req, reply) : prioritize(req, reply)
 
@@ -87,9 +123,16 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     let result = 'ok'
     try {
       const args = decodeExtenderArgs(req.body)
+      if (waitsForCache(args, opts.nodes)) {
+        notReady(req, 'filter')
+        const answered = notReadyMode === 'pass' ? passFilter(args) : filterError(notReadyMessage)
+        payload = JSON.stringify(answered)
+        countRequest(metrics, 'filter', 'not_ready', req)
+        return reply.code(200).type(json).send(payload)
+      }
       const a = answer(args, opts.policy.current, opts.nodes)
-      const reply = filterResult(a.decision, { objects: args.nodes, names: args.nodes === null }, a.unknown)
-      payload = serializeFilterResult(reply)
+      const mode = { objects: args.nodes, names: args.nodes === null }
+      payload = serializeFilterResult(filterResult(a.decision, mode, a.unknown))
       recordFilter(metrics, a)
       metrics.requestNodes.observe({ verb: 'filter' }, a.decision.verdicts.length + a.unknown.length)
       req.log.debug({ pod: a.decision.pod, class: a.decision.podClass.name }, 'filter decided')
@@ -107,6 +150,12 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     // No error field in a prioritize reply: bad input gets a 400, which
     // kube-scheduler ignores (the extender then adds no score).
     const args = decodeExtenderArgs(req.body)
+    if (waitsForCache(args, opts.nodes)) {
+      notReady(req, 'prioritize')
+      countRequest(metrics, 'prioritize', 'not_ready', req)
+      if (notReadyMode === 'pass') return reply.code(200).type(json).send(passPrioritize(args))
+      return reply.code(503).send({ code: 'HX_NOT_READY', message: notReadyMessage })
+    }
     const a = answer(args, opts.policy.current, opts.nodes)
     const payload = JSON.stringify(prioritizeResult(a.decision, a.unknown))
     metrics.decisions.inc({ verb: 'prioritize', class: a.decision.podClass.name ?? 'none' })
