@@ -57,7 +57,7 @@ t.test('SIGTERM finishes the request in flight, refuses new ones and exits 0', a
   await pollUntil('the cache to be ready', async () =>
     (await fetch(`${served.url}/readyz`)).status === 200 ? true : undefined,
   )
-  t.equal(api.watchCount(), 2, 'nodes and pods are watched')
+  await pollUntil('both watches', () => (api.watchCount() === 2 ? true : undefined))
 
   const fx = fixtureNodes()
   const body = JSON.stringify(fullArgs(fixturePod('e02'), [fx.worker, fx.gpu1]))
