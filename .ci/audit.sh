@@ -30,6 +30,7 @@ AUDIT_REPORT="$report" node --input-type=module -e '
     process.exit(0)
   }
   for (const [name, v] of serious) console.log(`audit: ${v.severity}: ${name} ${v.range ?? ""}`)
-  console.log(`audit: FAILED - ${serious.length} production dependencies with high or critical advisories`)
+  const n = serious.length
+  console.log(`audit: FAILED - ${n} production dependencies with high or critical advisories`)
   process.exit(1)
 '

@@ -98,7 +98,8 @@ export function serveOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
   }
   const notReadyMode = values['not-ready-mode'] as NotReadyMode
   if (!notReadyModes.includes(notReadyMode)) {
-    throw new ExtenderError('HX_USAGE', `--not-ready-mode must be fail or pass, got "${notReadyMode}"`)
+    const message = `--not-ready-mode must be fail or pass, got "${notReadyMode}"`
+    throw new ExtenderError('HX_USAGE', message)
   }
   const limit = (flag: keyof typeof values, fallback: number, min: number) => {
     const text = values[flag]

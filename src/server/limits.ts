@@ -8,7 +8,10 @@ import type { Metrics } from '../metrics.js'
 export interface Limits {
   /** Largest request body, bytes; larger gets 413 HX_REQUEST_TOO_LARGE. Default 128 MiB. */
   maxBodyBytes: number
-  /** Deepest JSON nesting of a body (`{}` is 1); deeper gets 400 HX_REQUEST_TOO_DEEP. Default 64. */
+  /**
+   * Deepest JSON nesting of a body (`{}` is 1); deeper gets 400
+   * HX_REQUEST_TOO_DEEP. 0: no check. Default 64.
+   */
   maxJsonDepth: number
   /**
    * Extender requests (filter, prioritize) in flight at once, counted from
@@ -55,7 +58,8 @@ export function serverLimitOptions(limits: Limits) {
     // every connectionsCheckingInterval (30 s by default): a quarter of the
     // header timeout keeps the limit near what was asked.
     http: {
-      headersTimeout: requestTimeoutMs > 0 ? Math.min(headerTimeoutMs, requestTimeoutMs) : headerTimeoutMs,
+      headersTimeout:
+        requestTimeoutMs > 0 ? Math.min(headerTimeoutMs, requestTimeoutMs) : headerTimeoutMs,
       connectionsCheckingInterval: Math.min(30_000, Math.max(250, Math.floor(headerTimeoutMs / 4))),
     },
   }

@@ -53,7 +53,7 @@ t.test('only lower advisories pass', async (t) => {
   t.match(out, 'no high or critical advisories')
 })
 
-t.test('an unreachable registry is reported, and fails only when the audit is required', async (t) => {
+t.test('an unreachable registry is reported; it fails only when required', async (t) => {
   const error = { message: '405 Method Not Allowed', statusCode: 405 }
   const lenient = audit(error)
   t.equal(lenient.code, 0)

@@ -65,7 +65,8 @@ function seen(cache: ClusterCache): View {
 
 /** A plain worker node, named. */
 function worker(name: string, labels: Record<string, string> = {}): Json {
-  const node = structuredClone(fixtureNodes().find((o: Json) => o.metadata.name === n.worker)!) as Json
+  const plain = fixtureNodes().find((o: Json) => o.metadata.name === n.worker)!
+  const node = structuredClone(plain) as Json
   node.metadata.name = name
   node.metadata.labels = { ...node.metadata.labels, 'kubernetes.io/hostname': name, ...labels }
   delete node.metadata.uid

@@ -31,11 +31,14 @@ function grantedRules(objects: Manifest[]): { role: string; rules: Rule[] }[] {
   const bindings = objects.filter(
     (o): o is Binding =>
       (o.kind === 'ClusterRoleBinding' || o.kind === 'RoleBinding') &&
-      ((o as Binding).subjects ?? []).some((s) => s.kind === 'ServiceAccount' && s.name === account),
+      ((o as Binding).subjects ?? []).some(
+        (s) => s.kind === 'ServiceAccount' && s.name === account,
+      ),
   )
   return bindings.map((b) => {
-    const role = objects.find((o) => o.kind === b.roleRef.kind && o.metadata.name === b.roleRef.name)
-    if (role === undefined) throw new Error(`${b.metadata.name} binds a role not shipped: ${b.roleRef.name}`)
+    const { kind, name } = b.roleRef
+    const role = objects.find((o) => o.kind === kind && o.metadata.name === name)
+    if (role === undefined) throw new Error(`${b.metadata.name} binds a role not shipped: ${name}`)
     return { role: `${role.kind}/${role.metadata.name}`, rules: (role.rules ?? []) as Rule[] }
   })
 }

@@ -92,7 +92,8 @@ t.test('policy faults never fail a request and the last good policy serves', asy
   writeFileSync(file, original)
   const metrics = createMetrics({ processMetrics: false })
   const store = new PolicyStore(loadPolicyText(original, file), metrics)
-  const watcher = watchPolicy({ path: file, store, log: quiet, metrics, pollIntervalMs: 20, debounceMs: 5 })
+  const timing = { pollIntervalMs: 20, debounceMs: 5 }
+  const watcher = watchPolicy({ path: file, store, log: quiet, metrics, ...timing })
   t.teardown(() => watcher.close())
   const app = buildApp({ policy: store, metrics })
 

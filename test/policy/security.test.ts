@@ -36,10 +36,10 @@ t.test('standard scalar tags still read as their plain values', async (t) => {
 t.test('__proto__ and constructor keys in a policy do not reach Object.prototype', async (t) => {
   const cases = [
     original.replace('kind: PlacementPolicy', 'kind: PlacementPolicy\n__proto__: { polluted: 1 }'),
-    original.replace('metadata:\n  name: default', 'metadata:\n  name: default\n  __proto__: { polluted: 1 }'),
+    original.replace('name: default', 'name: default\n  __proto__: { polluted: 1 }'),
     original.replace(
-      '    match:\n      ownerKinds: [Job]',
-      '    match:\n      ownerKinds: [Job]\n      labels:\n        matchLabels: { __proto__: x, constructor: y }',
+      '      ownerKinds: [Job]',
+      '      ownerKinds: [Job]\n      labels:\n        matchLabels: { __proto__: x, constructor: y }',
     ),
   ]
   for (const text of cases) {
@@ -59,7 +59,8 @@ t.test('__proto__ and constructor keys in a request are inert', async (t) => {
   const { app } = testApp()
   const args = fullArgs(fixturePod('e02'), [fx.worker])
   const text = JSON.stringify(args)
-    .replace('{"Pod":', '{"__proto__":{"polluted":1},"constructor":{"prototype":{"polluted":1}},"Pod":')
+    .replace('{"Pod":', '{"__proto__":{"polluted":1},"Pod":')
+    .replace('"Pod":', '"constructor":{"prototype":{"polluted":1}},"Pod":')
     .replace('"labels":{', '"labels":{"__proto__":{"polluted":1},')
   t.not(text, JSON.stringify(args))
   for (const url of ['/filter', '/prioritize']) {

@@ -160,7 +160,8 @@ t.test('a request whose body never ends is closed after requestTimeoutMs', async
 
 t.test('an idle kept-alive connection is closed after keepAliveTimeoutMs', async (t) => {
   const { port } = await listening(t, { keepAliveTimeoutMs: 300 })
-  const head = `POST /filter HTTP/1.1\r\nHost: x\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`
+  const length = Buffer.byteLength(body)
+  const head = `POST /filter HTTP/1.1\r\nHost: x\r\nContent-Length: ${length}\r\n\r\n`
   const answer = await rawExchange(port, (s) => s.write(head + body))
   t.match(answer, /^HTTP\/1.1 200/, 'answered, then closed by the server')
 })

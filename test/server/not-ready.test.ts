@@ -24,7 +24,8 @@ function appFor(mode?: NotReadyMode) {
   const source = switchable()
   const policy = new PolicyStore(defaultPolicy(), metrics)
   const app = buildApp({ policy, metrics, nodes: source, ...(mode ? { notReadyMode: mode } : {}) })
-  const post = (url: string, body: unknown) => app.inject({ method: 'POST', url, payload: body as object })
+  const post = (url: string, body: unknown) =>
+    app.inject({ method: 'POST', url, payload: body as object })
   return { app, source, post, metrics }
 }
 
