@@ -1,7 +1,10 @@
+import { join } from 'node:path'
 import t from 'tap'
 import { serveOptions } from '../../src/cli/serve.js'
 import { defaultLimits } from '../../src/server/limits.js'
-import { fixtureNodes, fixturePod, fullArgs } from '../support/fixtures.js'
+import { StandInApiServer } from '../support/api-server.js'
+import { tempDir } from '../support/cluster.js'
+import { fixtureNodes, fixturePod, fullArgs, namesArgs } from '../support/fixtures.js'
 import { runCli, startServe } from '../support/process.js'
 
 const flags = {
@@ -61,4 +64,26 @@ t.test('the real process applies the limit flags', async (t) => {
   const tooLarge = await post(JSON.stringify(big))
   t.equal(tooLarge.status, 413)
   t.equal(((await tooLarge.json()) as { code: string }).code, 'HX_REQUEST_TOO_LARGE')
+})
+
+t.test('the real process answers by --not-ready-mode while the API is down', async (t) => {
+  const api = new StandInApiServer()
+  await api.start()
+  await api.down()
+  const { dir, cleanup } = tempDir()
+  const kubeconfig = api.writeKubeconfig(join(dir, 'kubeconfig'))
+  t.teardown(cleanup)
+  const fx = fixtureNodes()
+  const body = JSON.stringify(namesArgs(fixturePod('e02'), [fx.worker, fx.virtual]))
+  for (const mode of ['fail', 'pass']) {
+    const served = await startServe(['--kubeconfig', kubeconfig, '--not-ready-mode', mode], {
+      env: { KUBECONFIG: '' },
+    })
+    const res = await fetch(`${served.url}/filter`, { method: 'POST', body })
+    const reply = (await res.json()) as { Error: string; NodeNames: string[] | null }
+    t.equal(res.status, 200, mode)
+    if (mode === 'fail') t.match(reply.Error, /^HX_NOT_READY: /, 'fail: an Error to retry on')
+    else t.same(reply.NodeNames, ['worker-1', 'virtual-node-aci-linux'], 'pass: every node')
+    t.equal(await served.stop(), 0)
+  }
 })
