@@ -9,6 +9,8 @@ export interface Metrics {
   requests: Counter<'verb' | 'result'>
   requestSeconds: Histogram<'verb' | 'result'>
   requestNodes: Histogram<'verb'>
+  requestsInFlight: Gauge
+  notReadyAnswers: Counter<'verb' | 'mode'>
   decisions: Counter<'verb' | 'class'>
   nodeVerdicts: Counter<'class' | 'pool' | 'outcome'>
   rejections: Counter<'reason'>
@@ -33,7 +35,7 @@ export function createMetrics(opts: { processMetrics?: boolean } = {}): Metrics 
     registry,
     requests: new Counter({
       name: `${metricPrefix}requests_total`,
-      help: 'Extender requests by verb and result (ok, error, bad_request, aborted).',
+      help: 'Extender requests by verb and result (ok, error, bad_request, aborted, overloaded, not_ready).',
       labelNames: ['verb', 'result'],
       registers,
     }),
@@ -49,6 +51,17 @@ export function createMetrics(opts: { processMetrics?: boolean } = {}): Metrics 
       help: 'Candidate nodes per extender request.',
       labelNames: ['verb'],
       buckets: [1, 10, 50, 100, 500, 1000, 2500, 5000, 10000],
+      registers,
+    }),
+    requestsInFlight: new Gauge({
+      name: `${metricPrefix}requests_in_flight`,
+      help: 'Extender requests received and not yet answered.',
+      registers,
+    }),
+    notReadyAnswers: new Counter({
+      name: `${metricPrefix}not_ready_answers_total`,
+      help: 'Names-only requests answered while the cache was not ready, by verb and mode.',
+      labelNames: ['verb', 'mode'],
       registers,
     }),
     decisions: new Counter({

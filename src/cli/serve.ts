@@ -8,6 +8,8 @@ import { loadPolicyFile } from '../policy/load.js'
 import { watchPolicy } from '../policy/reload.js'
 import { PolicyStore } from '../policy/store.js'
 import { buildApp } from '../server/app.js'
+import { defaultLimits, type Limits } from '../server/limits.js'
+import { notReadyModes, type NotReadyMode } from '../server/not-ready.js'
 import { buildOpsApp } from '../server/ops.js'
 import {
   httpsOptions,
@@ -38,6 +40,19 @@ const help = `usage: hybrid-extender serve [options]
                          this port (for probes and Prometheus when the main port is TLS)
   --kubeconfig F  watch nodes and pods through this kubeconfig (default: $KUBECONFIG,
                   else the service account when in a cluster, else no cache)
+  --not-ready-mode M   names-only requests before the cache has listed the cluster:
+                       fail (filter answers Error, kube-scheduler retries the pod) or
+                       pass (every node passes, equal scores) (default: fail)
+
+limits (docs/operations.md; 0 turns off those marked *):
+  --max-body-bytes N          largest request body (default: 134217728, 128 MiB)
+  --max-json-depth N *        deepest JSON nesting of a request (default: 64)
+  --max-concurrent-requests N *  filter/prioritize requests in flight; more get
+                              HTTP 503 HX_OVERLOADED (default: 512)
+  --header-timeout-ms N       time to receive request headers (default: 10000)
+  --request-timeout-ms N *    time to receive a whole request (default: 30000)
+  --keep-alive-timeout-ms N   idle kept-alive connections close after this
+                              (default: 120000)
 `
 
 /** Parses `serve` flags. Exported for tests. */
@@ -57,6 +72,13 @@ export function serveOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
         'client-ca-file': { type: 'string' },
         'metrics-port': { type: 'string' },
         kubeconfig: { type: 'string' },
+        'not-ready-mode': { type: 'string', default: 'fail' },
+        'max-body-bytes': { type: 'string' },
+        'max-json-depth': { type: 'string' },
+        'max-concurrent-requests': { type: 'string' },
+        'header-timeout-ms': { type: 'string' },
+        'request-timeout-ms': { type: 'string' },
+        'keep-alive-timeout-ms': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values
@@ -74,6 +96,29 @@ export function serveOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
   if (!levels.includes(values['log-level'])) {
     throw new ExtenderError('HX_USAGE', `--log-level must be one of ${levels.join(', ')}`)
   }
+  const notReadyMode = values['not-ready-mode'] as NotReadyMode
+  if (!notReadyModes.includes(notReadyMode)) {
+    const message = `--not-ready-mode must be fail or pass, got "${notReadyMode}"`
+    throw new ExtenderError('HX_USAGE', message)
+  }
+  const limit = (flag: keyof typeof values, fallback: number, min: number) => {
+    const text = values[flag]
+    if (typeof text !== 'string') return fallback
+    const n = Number(text)
+    if (text.trim() === '' || !Number.isSafeInteger(n) || n < min) {
+      throw new ExtenderError('HX_USAGE', `--${flag} must be an integer >= ${min}, got "${text}"`)
+    }
+    return n
+  }
+  const d = defaultLimits
+  const limits: Limits = {
+    maxBodyBytes: limit('max-body-bytes', d.maxBodyBytes, 1),
+    maxJsonDepth: limit('max-json-depth', d.maxJsonDepth, 0),
+    maxConcurrentRequests: limit('max-concurrent-requests', d.maxConcurrentRequests, 0),
+    headerTimeoutMs: limit('header-timeout-ms', d.headerTimeoutMs, 1),
+    requestTimeoutMs: limit('request-timeout-ms', d.requestTimeoutMs, 0),
+    keepAliveTimeoutMs: limit('keep-alive-timeout-ms', d.keepAliveTimeoutMs, 1),
+  }
   return {
     help: values.help === true,
     policyPath: values.policy ?? defaultPolicyPath,
@@ -83,6 +128,8 @@ export function serveOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     tls: tlsFiles(values['tls-cert-file'], values['tls-key-file'], values['client-ca-file']),
     metricsPort,
     kubeconfigPath: values.kubeconfig,
+    notReadyMode,
+    limits,
   }
 }
 
@@ -122,11 +169,10 @@ export async function serve(argv: string[], io: Io): Promise<number> {
   const cluster = clusterConnection(options.kubeconfigPath)
   const cache = cluster && new ClusterCache(cluster.kubeConfig, { metrics })
   const https = options.tls === undefined ? undefined : httpsOptions(options.tls)
-  const app = buildApp({ policy, metrics, nodes: cache, logger, ...(https === undefined ? {} : { https }) })
-  const ops =
-    options.metricsPort === undefined
-      ? undefined
-      : buildOpsApp({ policy, metrics, nodes: cache, logger })
+  const { limits, notReadyMode } = options
+  const common = { policy, metrics, nodes: cache, logger, limits, notReadyMode }
+  const app = buildApp({ ...common, ...(https === undefined ? {} : { https }) })
+  const ops = options.metricsPort === undefined ? undefined : buildOpsApp(common)
   app.log.info(
     { policy: options.policyPath, name: policy.current.name, hash: policy.current.hash },
     'policy loaded',

@@ -100,7 +100,8 @@ export class ResilientInformer<T extends KubernetesObject> {
   ) {
     this.httpApi = timedHttpLibrary(o.listTimeoutMs ?? 60_000)
     this.backoff = o.backoff ?? { initialMs: 500, maxMs: 30_000 }
-    const watch = new ProjectingWatch(kubeConfig, this.watchHooks())
+    const answerTimeoutMs = o.listTimeoutMs ?? 60_000
+    const watch = new ProjectingWatch(kubeConfig, this.watchHooks(), answerTimeoutMs)
     this.informer = new ListWatch<T>(o.path, watch, () => this.list(), false)
     this.informer.on('add', (r) => o.handlers.set(r))
     this.informer.on('update', (r) => o.handlers.set(r))
@@ -214,14 +215,30 @@ interface WatchHooks<T> {
  * The library's Watch, asking for bookmarks and a server-side timeout, and
  * handing ListWatch compact records instead of whole objects. A non-410
  * ERROR event becomes a failure (ListWatch would resume at once, in a loop),
- * and a watch the server never ends is aborted a little after its timeout.
+ * a watch the server never answers fails after `answerTimeoutMs`, and a
+ * watch the server never ends is aborted a little after its timeout.
  */
 class ProjectingWatch<T> extends Watch {
+  /** The HTTP agent of the watch request being made (a new one per request). */
+  private agent: { destroy?: () => void } | undefined
+
   constructor(
     kubeConfig: KubeConfig,
     private readonly hooks: WatchHooks<T>,
+    private readonly answerTimeoutMs: number,
   ) {
     super(kubeConfig)
+    // The library's watch request has no timeout until the answer's headers
+    // (its abort signal is overwritten), so a hung API server would stall the
+    // informer for good. The request's agent is the one handle on it:
+    // destroying the agent ends the request.
+    const config = Object.create(kubeConfig) as KubeConfig
+    config.applyToFetchOptions = async (opts) => {
+      const init = await kubeConfig.applyToFetchOptions(opts)
+      this.agent = init.agent as { destroy?: () => void } | undefined
+      return init
+    }
+    this.config = config
   }
 
   override async watch(
@@ -238,14 +255,18 @@ class ProjectingWatch<T> extends Watch {
     let failure: Error | undefined
     let ended = false
     let deadline: NodeJS.Timeout | undefined
+    let unanswered: NodeJS.Timeout | undefined
     const finish = (err: unknown) => {
+      if (ended) return
       ended = true
+      clearTimeout(unanswered)
       clearTimeout(deadline)
       const error = err ?? failure ?? null
       hooks.ended(error, expired)
       done(error)
     }
     const onEvent = (type: string, object: unknown, raw?: unknown) => {
+      if (ended) return
       if (type === 'ERROR') {
         const status = (object ?? {}) as { code?: unknown; message?: unknown }
         if (status.code === 410) expired = true
@@ -258,8 +279,14 @@ class ProjectingWatch<T> extends Watch {
       if (record !== undefined) callback(type, record, raw)
     }
     const query = { ...params, allowWatchBookmarks: true, timeoutSeconds }
+    unanswered = setTimeout(() => {
+      finish(new Error(`watch got no answer within ${this.answerTimeoutMs} ms`))
+      this.agent?.destroy?.()
+    }, this.answerTimeoutMs)
+    unanswered.unref()
     try {
       const controller = await super.watch(path, query, onEvent, finish)
+      clearTimeout(unanswered)
       if (!ended) {
         deadline = setTimeout(() => controller.abort(), (timeoutSeconds + 30) * 1000)
         deadline.unref()

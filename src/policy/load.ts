@@ -64,9 +64,17 @@ export function checkPolicyText(text: string, source: string): PolicyCheck {
 
 function parse(text: string, source: string): Parsed {
   const lineCounter = new LineCounter()
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false })
-  if (doc.errors.length > 0) {
-    const problems = doc.errors.map((e): Problem => {
+  // Plain YAML only: a tag (`!!js/function`, `!!binary`, `!Custom`) is
+  // refused rather than read as a string, so a policy means what it shows.
+  const doc = parseDocument(text, {
+    lineCounter,
+    uniqueKeys: true,
+    prettyErrors: false,
+    resolveKnownTags: false,
+  })
+  const refused = [...doc.errors, ...doc.warnings.filter((w) => w.code === 'TAG_RESOLVE_FAILED')]
+  if (refused.length > 0) {
+    const problems = refused.map((e): Problem => {
       const pos = lineCounter.linePos(e.pos[0])
       const message = e.message.split('\n')[0] ?? e.code
       return { file: source, path: '', message, line: pos.line, column: pos.col }

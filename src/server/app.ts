@@ -11,8 +11,22 @@ import {
   serializeFilterResult,
   serializePriorities,
 } from '../wire/encode.js'
+import { jsonDepthExceeds } from '../wire/depth.js'
 import { scanExtenderArgs } from '../wire/scan.js'
 import { answer, recordFilter } from './extender.js'
+import {
+  capConcurrency,
+  defaultLimits,
+  serverLimitOptions,
+  type Limits,
+} from './limits.js'
+import {
+  notReadyMessage,
+  passFilter,
+  passPrioritize,
+  waitsForCache,
+  type NotReadyMode,
+} from './not-ready.js'
 import type { HttpsOptions } from './tls.js'
 import { registerPolicyRoutes } from './policy-routes.js'
 
@@ -25,7 +39,7 @@ const plainBodies = new WeakSet<object>()
 export const maxParsedBodyBytes = 8 * 1024 * 1024
 
 /** Default request body limit: 5,000 full Node objects are about 20 MiB. */
-export const defaultBodyLimitBytes = 128 * 1024 * 1024
+export const defaultBodyLimitBytes = defaultLimits.maxBodyBytes
 
 export interface AppOptions {
   policy: PolicyStore
@@ -34,7 +48,12 @@ export interface AppOptions {
   nodes?: NodeSource
   /** pino options, or false for no logs. */
   logger?: boolean | Record<string, unknown>
+  /** Same as `limits.maxBodyBytes`, which it overrides. */
   bodyLimitBytes?: number
+  /** Request limits and timeouts; unset fields take {@link defaultLimits}. */
+  limits?: Partial<Limits>
+  /** Names-only requests before the cache is ready: `fail` (default) or `pass`. */
+  notReadyMode?: NotReadyMode
   /** TLS: HTTP/2 offered with HTTP/1.1 accepted. Without it, plain HTTP/1.1. */
   https?: HttpsOptions
 }
@@ -48,13 +67,16 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   // Over TLS the server is HTTP/2 with HTTP/1.1 fallback; fastify's typing
   // of that server differs, but every route here works on both alike.
   const tls = opts.https === undefined ? {} : { http2: true, https: opts.https }
+  const limits: Limits = { ...defaultLimits, ...opts.limits }
+  if (opts.bodyLimitBytes !== undefined) limits.maxBodyBytes = opts.bodyLimitBytes
+  const notReadyMode = opts.notReadyMode ?? 'fail'
   const app = Fastify({
     ...(tls as object),
     logger: opts.logger ?? false,
     // One summary per request at most: fastify's two info lines per request
     // would dominate the log at scheduling rates.
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: opts.bodyLimitBytes ?? defaultBodyLimitBytes,
+    ...serverLimitOptions(limits),
     // A urlPrefix ending in "/" makes kube-scheduler call "//filter".
     routerOptions: { ignoreDuplicateSlashes: true, ignoreTrailingSlash: true },
   })
@@ -62,12 +84,16 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   app.addHook('onRequest', async (req) => {
     started.set(req, process.hrtime.bigint())
   })
+  capConcurrency(app, limits.maxConcurrentRequests, metrics, verbOf)
 
   // Every body is read as JSON, whatever its content type: curl's default
   // form type included. Parse errors become 400s naming the problem.
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => {
     const buf = body as Buffer
+    const maxDepth = limits.maxJsonDepth
+    const tooDeep = () =>
+      new ExtenderError('HX_REQUEST_TOO_DEEP', `request body nests deeper than ${maxDepth} levels`)
     try {
       // Node objects ("items") go through the fast decoder, which skips what
       // the policy does not read; names-only bodies parse faster with
@@ -81,7 +107,14 @@ export function buildApp(opts: AppOptions): FastifyInstance {
         const message = `a request body without node objects may be at most ${maxParsedBodyBytes} bytes`
         throw new ExtenderError('HX_REQUEST_TOO_LARGE', message)
       }
-      const body = objects ? scanExtenderArgs(buf) : undefined
+      // The node decoder checks nesting as it goes; a body parsed whole is
+      // checked first (it is small: see maxParsedBodyBytes).
+      const body = objects ? scanExtenderArgs(buf, undefined, maxDepth) : undefined
+      if (body === undefined && buf.length > maxParsedBodyBytes) {
+        // Too big to build whole just to find where it goes wrong.
+        throw new ExtenderError('HX_REQUEST_JSON', 'request body is not a valid JSON object')
+      }
+      if (body === undefined && maxDepth > 0 && jsonDepthExceeds(buf, maxDepth)) throw tooDeep()
       const parsed = body ?? (buf.length === 0 ? undefined : JSON.parse(buf.toString('utf8')))
       if (typeof parsed === 'object' && parsed !== null && hasNoEscapes(buf)) plainBodies.add(parsed)
       done(null, parsed)
@@ -112,6 +145,15 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     return reply.code(500).send({ code: 'HX_INTERNAL', message: 'internal error' })
   })
 
+  // Warned once: a cache, once ready, stays ready. The metric counts every answer.
+  let warned = false
+  const notReady = (req: FastifyRequest, verb: Verb) => {
+    metrics.notReadyAnswers.inc({ verb, mode: notReadyMode })
+    if (warned) return
+    warned = true
+    req.log.warn({ mode: notReadyMode }, 'names-only request before the cluster cache is ready')
+  }
+
   const handle = (verb: Verb) => (req: FastifyRequest, reply: FastifyReply) =>
     verb === 'filter' ? filter(req, reply) : prioritize(req, reply)
 
@@ -120,9 +162,16 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     let result = 'ok'
     try {
       const args = decodeExtenderArgs(req.body)
+      if (waitsForCache(args, opts.nodes)) {
+        notReady(req, 'filter')
+        const answered = notReadyMode === 'pass' ? passFilter(args) : filterError(notReadyMessage)
+        payload = JSON.stringify(answered)
+        countRequest(metrics, 'filter', 'not_ready', req)
+        return reply.code(200).type(json).send(payload)
+      }
       const a = answer(args, opts.policy.current, opts.nodes)
-      const reply = filterResult(a.decision, { objects: args.nodes, names: args.nodes === null }, a.unknown)
-      payload = serializeFilterResult(reply)
+      const mode = { objects: args.nodes, names: args.nodes === null }
+      payload = serializeFilterResult(filterResult(a.decision, mode, a.unknown))
       recordFilter(metrics, a)
       metrics.requestNodes.observe({ verb: 'filter' }, a.decision.verdicts.length + a.unknown.length)
       req.log.debug({ pod: a.decision.pod, class: a.decision.podClass.name }, 'filter decided')
@@ -140,6 +189,12 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     // No error field in a prioritize reply: bad input gets a 400, which
     // kube-scheduler ignores (the extender then adds no score).
     const args = decodeExtenderArgs(req.body)
+    if (waitsForCache(args, opts.nodes)) {
+      notReady(req, 'prioritize')
+      countRequest(metrics, 'prioritize', 'not_ready', req)
+      if (notReadyMode === 'pass') return reply.code(200).type(json).send(passPrioritize(args))
+      return reply.code(503).send({ code: 'HX_NOT_READY', message: notReadyMessage })
+    }
     const a = answer(args, opts.policy.current, opts.nodes)
     const payload = serializePriorities(a.decision, a.unknown, plainBodies.has(req.body as object))
     metrics.decisions.inc({ verb: 'prioritize', class: a.decision.podClass.name ?? 'none' })

@@ -46,6 +46,7 @@ export function rawSpanOf(node: unknown): RawSpan | undefined {
 
 const giveUp = Symbol('give up')
 const tooMuch = Symbol('too much')
+const tooDeep = Symbol('too deep')
 
 /** What one map entry (a label, an allocatable amount) costs of the budget, in bytes. */
 const entryCost = 64
@@ -93,6 +94,10 @@ function setOwn(object: Json, key: string, value: unknown): void {
 
 class Scanner {
   pos = 0
+  /** Containers open around the position in the structured walk (not in skipValue). */
+  depth = 0
+  /** Deepest nesting allowed, `{}` being 1; 0 for no limit. */
+  maxDepth = 0
   /** What may still be materialised (see {@link Scanner.spend}). */
   budget: number
   /** Open containers of skipValue, shared by every call. */
@@ -247,6 +252,7 @@ class Scanner {
         const open = c
         c = b[++p]!
         while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = b[++p]!
+        if (this.maxDepth > 0 && this.depth + stack.length - base + 1 > this.maxDepth) throw tooDeep
         if (c === (open === LBRACE ? RBRACE : RBRACKET)) p++
         else {
           stack.push(open)
@@ -362,9 +368,12 @@ class Scanner {
   object(candidates: readonly Candidate[] | null, member: (key: string | undefined) => void): void {
     this.ws()
     this.expect(LBRACE)
+    if (this.maxDepth > 0 && this.depth + 1 > this.maxDepth) throw tooDeep
+    this.depth++
     this.ws()
     if (this.buf[this.pos] === RBRACE) {
       this.pos++
+      this.depth--
       return
     }
     for (;;) {
@@ -372,9 +381,10 @@ class Scanner {
       this.ws()
       const c = this.buf[this.pos]
       this.pos++
-      if (c === RBRACE) return
+      if (c === RBRACE) break
       if (c !== COMMA) throw giveUp
     }
+    this.depth--
   }
 
   /**
@@ -533,6 +543,8 @@ class Scanner {
       this.ws()
       if (this.buf[this.pos] !== LBRACKET) return setOwn(list, key!, this.parseValue())
       this.pos++
+      // The items array is one level too.
+      this.depth++
       const items: unknown[] = []
       this.ws()
       if (this.buf[this.pos] === RBRACKET) this.pos++
@@ -545,6 +557,7 @@ class Scanner {
           if (c === RBRACKET) break
           if (c !== COMMA) throw giveUp
         }
+      this.depth--
       setOwn(list, key!, items)
     })
     return list
@@ -587,8 +600,13 @@ function isHex(c: number): boolean {
  * taints, allocatable and capacity; or `undefined` when the body is not
  * valid JSON or not an object (the caller then uses JSON.parse).
  */
-export function scanExtenderArgs(buf: Buffer, budgetBytes = defaultMaterialBudgetBytes): Json | undefined {
+export function scanExtenderArgs(
+  buf: Buffer,
+  budgetBytes = defaultMaterialBudgetBytes,
+  maxDepth = 0,
+): Json | undefined {
   const s = new Scanner(buf, budgetBytes)
+  s.maxDepth = maxDepth
   try {
     const body: Json = {}
     s.ws()
@@ -602,6 +620,9 @@ export function scanExtenderArgs(buf: Buffer, budgetBytes = defaultMaterialBudge
     return body
   } catch (err) {
     if (err === giveUp || err instanceof SyntaxError) return undefined
+    if (err === tooDeep) {
+      throw new ExtenderError('HX_REQUEST_TOO_DEEP', `request body nests deeper than ${maxDepth} levels`)
+    }
     if (err === tooMuch) {
       const message =
         `request body holds more than ${Math.round(budgetBytes / 2 ** 20)} MiB of labels, ` +

@@ -1,15 +1,25 @@
 // Hostile requests: real ExtenderArgs mutated every way a broken or malicious
-// client could, checked against the reply invariants. PROPERTY_RUNS raises
-// the number of cases (`PROPERTY_RUNS=20000 npx tap test/server/hostile.test.ts`).
+// client could, checked against the reply invariants. `npm run test:hostile`
+// runs 20,000 cases (PROPERTY_RUNS sets another number; CI runs 150).
 import t from 'tap'
 import fc from 'fast-check'
-import { testApp } from '../support/app.js'
+import { createMetrics } from '../../src/metrics.js'
+import { PolicyStore } from '../../src/policy/store.js'
+import { staticNodeSource } from '../../src/cluster/source.js'
+import { buildApp } from '../../src/server/app.js'
+import { defaultPolicy, testApp } from '../support/app.js'
 import { fixtureDocs, fixtureNodes, fixturePod, fullArgs, namesArgs } from '../support/fixtures.js'
 
 const runs = Number(process.env.PROPERTY_RUNS ?? 150)
 const fx = fixtureNodes()
 const nodes = [fx.worker, fx.virtual, fx.gpu1, fx.gpu8, fx.fpga]
 const { app } = testApp({ nodes })
+// The same service with the depth limit off: deep documents reach the decoders.
+const unlimited = (() => {
+  const metrics = createMetrics({ processMetrics: false })
+  const policy = new PolicyStore(defaultPolicy(), metrics)
+  return buildApp({ policy, metrics, nodes: staticNodeSource(nodes), limits: { maxJsonDepth: 0 } })
+})()
 
 const seeds = [
   fullArgs(fixturePod('e02'), nodes),
@@ -76,6 +86,7 @@ const caseArb = fc.record({
   ),
   text: textMutation,
   verb: fc.constantFrom('/filter', '/prioritize', '//filter', '/x/prioritize'),
+  depthLimit: fc.boolean(),
 })
 
 function render(c: any): string {
@@ -120,7 +131,9 @@ t.test('mutated requests never get a 5xx and every reply keeps the invariants', 
   await fc.assert(
     fc.asyncProperty(caseArb, async (c) => {
       const text = render(c)
-      const res = await app.inject({ method: 'POST', url: c.verb, payload: text, headers: { 'content-type': 'application/json' } })
+      const target = c.depthLimit ? app : unlimited
+      const headers = { 'content-type': 'application/json' }
+      const res = await target.inject({ method: 'POST', url: c.verb, payload: text, headers })
       if (res.statusCode >= 500) throw new Error(`${res.statusCode}: ${res.body.slice(0, 300)}`)
       if (res.body === "") throw new Error(`empty ${res.statusCode} reply to ${c.verb} ${text.slice(0, 200)}`)
       if (res.statusCode === 400) {
@@ -146,6 +159,22 @@ t.test('mutated requests never get a 5xx and every reply keeps the invariants', 
       const all = [...passed, ...Object.keys(reply.FailedNodes), ...Object.keys(reply.FailedAndUnresolvableNodes)]
       if (new Set(all).size !== all.length) throw new Error('a node appears twice')
       if (all.length !== sent.size || !all.every((n) => sent.has(n))) throw new Error('reply is not the input set')
+    }),
+    { numRuns: runs },
+  )
+  t.equal(({} as any).polluted, undefined, 'Object.prototype is untouched')
+})
+
+t.test('arbitrary bytes, invalid UTF-8 included, never get a 5xx', async (t) => {
+  const prefix = fc.constantFrom('', '{"Pod":', '{"Pod":{"metadata":{"name":"', '{"NodeNames":["')
+  await fc.assert(
+    fc.asyncProperty(prefix, fc.uint8Array({ maxLength: 300 }), async (head, tail) => {
+      const payload = Buffer.concat([Buffer.from(head), Buffer.from(tail)])
+      for (const url of ['/filter', '/prioritize']) {
+        const res = await app.inject({ method: 'POST', url, payload })
+        if (res.statusCode >= 500) throw new Error(`${res.statusCode}: ${res.body.slice(0, 300)}`)
+        if (res.statusCode === 400 && !/^HX_/.test(res.json().code)) throw new Error(res.body)
+      }
     }),
     { numRuns: runs },
   )

@@ -21,6 +21,7 @@ import {
 } from '../../src/server/tls.js'
 import { makeCa, makeLeaf, type CertPair } from '../helpers/certs.js'
 import { pollUntil } from '../helpers/poll.js'
+import { fixtureNodes, fixturePod, fullArgs } from '../support/fixtures.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'hx-tls-'))
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))
@@ -219,3 +220,40 @@ t.test(
     t.equal(answer.serial, serialOf(firstServer), 'the previous certificate still serves')
   },
 )
+
+t.test('over HTTP/2 the concurrency cap counts each stream out when it closes', async (t) => {
+  const metrics = createMetrics({ processMetrics: false })
+  const policy = new PolicyStore(loadPolicyFile(defaultPolicyPath), metrics)
+  const files = servingFiles('capped')
+  const app = buildApp({
+    policy,
+    metrics,
+    https: httpsOptions(files),
+    limits: { maxConcurrentRequests: 1 },
+  })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  t.teardown(() => app.close())
+  const port = (app.server.address() as AddressInfo).port
+  const session = http2.connect(`https://127.0.0.1:${port}`, { ca: read(serverCa.cert) })
+  t.teardown(() => session.close())
+  const post = () =>
+    new Promise<number>((resolve, reject) => {
+      // As kube-scheduler sends it: with a content type.
+      const json = { 'content-type': 'application/json' }
+      const req = session.request({ ':method': 'POST', ':path': '/prioritize', ...json })
+      req.on('response', (headers) => {
+        req.resume()
+        req.on('end', () => resolve(Number(headers[':status'])))
+      })
+      req.on('error', reject)
+      req.end(JSON.stringify(fullArgs(fixturePod('e02'), [fixtureNodes().worker])))
+    })
+  const statuses = []
+  for (let i = 0; i < 3; i++) statuses.push(await post())
+  t.same(statuses, [200, 200, 200], 'one at a time, each within the cap of 1')
+  await pollUntil('the count to drop', async () =>
+    /hybrid_extender_requests_in_flight 0\b/.test(await metrics.registry.metrics())
+      ? true
+      : undefined,
+  )
+})

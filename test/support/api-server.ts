@@ -90,6 +90,7 @@ export class StandInApiServer {
   private snapshotSeq = 0
   private failures: { status: number; remaining: number } | undefined
   private hangs = 0
+  private slow: { delayMs: number; remaining: number } | undefined
   private server: Server | undefined
   private portNumber = 0
   private readonly historyLimit: number
@@ -172,6 +173,12 @@ export class StandInApiServer {
     return o === undefined ? undefined : structuredClone(o)
   }
 
+  /** Every stored object of a kind, copies, in key order: the truth a cache converges to. */
+  stored(kind: Kind): Json[] {
+    const entries = [...this.objects[kind].entries()].sort(([a], [b]) => (a < b ? -1 : 1))
+    return entries.map(([, o]) => structuredClone(o))
+  }
+
   /** Active watch streams, by kind. */
   watchCount(kind?: Kind): number {
     return [...this.watchers].filter((w) => kind === undefined || w.kind === kind).length
@@ -238,6 +245,14 @@ export class StandInApiServer {
     this.hangs = count
   }
 
+  /**
+   * Answers the next `count` requests `delayMs` late (a list after the delay,
+   * a watch's first byte after it), as an overloaded API server does.
+   */
+  slowNext(count: number, delayMs: number): void {
+    this.slow = { delayMs, remaining: count }
+  }
+
   /** Stops listening and drops every connection: clients see connection refused. */
   async down(): Promise<void> {
     const server = this.server
@@ -271,6 +286,18 @@ export class StandInApiServer {
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
+    if (this.slow !== undefined && this.slow.remaining > 0) {
+      this.slow.remaining--
+      const timer = setTimeout(() => {
+        if (!res.destroyed) this.serve(req, res)
+      }, this.slow.delayMs)
+      res.on('close', () => clearTimeout(timer))
+      return
+    }
+    this.serve(req, res)
+  }
+
+  private serve(req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? '/', 'http://stand-in')
     const kind =
       url.pathname === '/api/v1/nodes'
