@@ -301,6 +301,31 @@ function judge(
   }
 }
 
+/**
+ * The refusal for a node with too few devices in total. Thousands of CPU
+ * nodes lack the GPU a pod asks for, so the few distinct refusals are kept
+ * rather than built per node.
+ */
+function lacking(resource: string, wanted: number, total: number): Refusal {
+  let byWanted = lackingMemo.get(resource)
+  if (byWanted === undefined) {
+    if (lackingMemo.size >= 1_000) lackingMemo.clear()
+    lackingMemo.set(resource, (byWanted = new Map()))
+  }
+  let byTotal = byWanted.get(wanted)
+  if (byTotal === undefined) byWanted.set(wanted, (byTotal = new Map()))
+  let refusal = byTotal.get(total)
+  if (refusal === undefined) {
+    const amounts = `pod requests ${formatAmount(wanted)}, node has ${formatAmount(total)}`
+    refusal = { code: 'insufficient-device', outcome: 'unresolvable', message: `insufficient ${resource}: ${amounts}` }
+    // Bounded: resource names and counts come from the policy's devices and real nodes.
+    if (byTotal.size < 1_000) byTotal.set(total, refusal)
+  }
+  return refusal
+}
+
+const lackingMemo = new Map<string, Map<number, Map<number, Refusal>>>()
+
 /** The fit of a pod that requests no device. */
 const noDevices = { tightness: undefined }
 
@@ -316,14 +341,8 @@ function deviceFit(
   let tightness: number | undefined
   for (const [resource, wanted] of devices) {
     const total = node.allocatable.get(resource) ?? 0
+    if (total < wanted) return lacking(resource, wanted, total)
     const asked = `pod requests ${formatAmount(wanted)}`
-    if (total < wanted) {
-      return {
-        code: 'insufficient-device',
-        outcome: 'unresolvable',
-        message: `insufficient ${resource}: ${asked}, node has ${formatAmount(total)}`,
-      }
-    }
     const used = usage === undefined ? 0 : usage.used(node.name, resource)
     const free = Math.max(0, total - used)
     if (free < wanted) {
