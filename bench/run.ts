@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 import { fixturePod } from '../test/support/fixtures.js'
-import { startServe, type Served } from '../test/support/process.js'
+import { startServe, type ServeProcess } from '../test/support/serve-process.js'
 import { syntheticNodes } from '../test/support/synthetic.js'
 import { kubeconfigFor } from '../test/support/api-server.js'
 import { engineBench } from './engine.js'
@@ -49,7 +49,7 @@ async function load(url: string, body: Buffer): Promise<Run> {
   }
 }
 
-async function startBaseline(): Promise<Served> {
+async function startBaseline(): Promise<ServeProcess> {
   const script = fileURLToPath(new URL('./baseline-server.ts', import.meta.url))
   const child = spawn(process.execPath, ['--import', 'tsx', script, '0'], { stdio: ['ignore', 'pipe', 'inherit'] })
   const url = await new Promise<string>((resolve, reject) => {
@@ -62,6 +62,7 @@ async function startBaseline(): Promise<Served> {
   return {
     child,
     url,
+    opsUrl: undefined,
     logs: [],
     stop: () => new Promise((r) => (child.once('exit', r), child.kill('SIGTERM'))),
   }
@@ -142,7 +143,7 @@ async function main() {
   ]
   try {
     for (const s of scenarios) {
-      const served = await startServe(s.serveArgs, { timeoutMs: 120_000 })
+      const served = await startServe(s.serveArgs)
       try {
         await untilReady(served.url)
         for (const verb of ['filter', 'prioritize']) {

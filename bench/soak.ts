@@ -14,7 +14,7 @@ import autocannon from 'autocannon'
 import { StandInApiServer } from '../test/support/api-server.js'
 import { runningGpuPod } from '../test/support/cluster.js'
 import { fixturePod, fullArgs, namesArgs } from '../test/support/fixtures.js'
-import { startServe } from '../test/support/process.js'
+import { startServe } from '../test/support/serve-process.js'
 import { syntheticNodes } from '../test/support/synthetic.js'
 
 const seconds = Number(process.env.SOAK_SECONDS ?? 180)

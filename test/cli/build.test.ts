@@ -3,8 +3,8 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } fr
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
-import { root } from '../helpers/kustomize.js'
-import { startServe } from '../helpers/serve-process.js'
+import { root } from '../support/kustomize.js'
+import { startServe } from '../support/serve-process.js'
 
 t.test('the compiled output serves without TypeScript or a loader', async (t) => {
   // The image's layout: dist/, bin/, policies/, package.json, node_modules,
@@ -26,7 +26,7 @@ t.test('the compiled output serves without TypeScript or a loader', async (t) =>
   t.ok(existsSync(join(app, 'dist/cli/main.js')))
   t.notOk(existsSync(join(app, 'src')))
 
-  const serve = await startServe([], app)
+  const serve = await startServe([], { cwd: app })
   t.teardown(serve.stop)
   const res = await fetch(`${serve.url}/healthz`)
   t.equal(res.status, 200)

@@ -5,7 +5,8 @@ import { defaultLimits } from '../../src/server/limits.js'
 import { StandInApiServer } from '../support/api-server.js'
 import { tempDir } from '../support/cluster.js'
 import { fixtureNodes, fixturePod, fullArgs, namesArgs } from '../support/fixtures.js'
-import { runCli, startServe } from '../support/process.js'
+import { runCli } from '../support/process.js'
+import { startServe } from '../support/serve-process.js'
 
 const flags = {
   '--max-body-bytes': 'maxBodyBytes',

@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline'
 import t from 'tap'
 import { firstPod, nodesIn, readObjects } from '../../src/cli/objects.js'
 import { fixturePath, repoPath } from '../support/objects.js'
-import { waitFor } from '../support/wait.js'
+import { pollUntil as waitFor } from '../support/poll.js'
 
 const original = readFileSync(repoPath('policies/default.yaml'), 'utf8')
 // The same policy with virtual nodes taken away from steady services.

@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { serveOptions } from '../../src/cli/serve.js'
-import { makeCa, makeLeaf, type CertPair } from '../helpers/certs.js'
-import { root } from '../helpers/kustomize.js'
-import { startServe } from '../helpers/serve-process.js'
+import { makeCa, makeLeaf, type CertPair } from '../support/certs.js'
+import { root } from '../support/kustomize.js'
+import { startServe } from '../support/serve-process.js'
 
 t.test('serve options', async (t) => {
   t.test('take a certificate, its key and a client CA', async (t) => {

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { serveOptions, defaultPolicyPath } from '../../src/cli/serve.js'
 import { fixtureNodes, fixturePod, fullArgs } from '../support/fixtures.js'
-import { runCli, startServe } from '../support/process.js'
+import { runCli } from '../support/process.js'
+import { startServe } from '../support/serve-process.js'
 
 t.test('serve options default to the shipped policy, port 8888 and all addresses', async (t) => {
   const o = serveOptions([], {})
@@ -21,9 +22,9 @@ t.test('bad serve flags are usage errors', async (t) => {
 })
 
 t.test('the real process answers filter and prioritize on its port', async (t) => {
-  const served = await startServe()
+  const served = await startServe([])
   t.teardown(() => served.stop())
-  t.ok(served.logs.some((l) => l.includes('"policy loaded"')), 'logs the policy it loaded')
+  t.ok(served.logs.some((l) => l.msg === 'policy loaded'), 'logs the policy it loaded')
   const fx = fixtureNodes()
   const body = JSON.stringify(fullArgs(fixturePod('e06'), [fx.worker, fx.gpu1, fx.gpu8, fx.virtual]))
   const headers = { 'content-type': 'application/json' }

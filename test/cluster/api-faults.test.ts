@@ -7,7 +7,7 @@ import { assignedNode } from '../../src/cluster/source.js'
 import { addInto, type ResourceAmounts } from '../../src/engine/resources.js'
 import { nodeView, podView } from '../../src/engine/views.js'
 import type { ClusterCache } from '../../src/cluster/cache.js'
-import { pollUntil } from '../helpers/poll.js'
+import { pollUntil } from '../support/poll.js'
 import { StandInApiServer } from '../support/api-server.js'
 import { cacheFor, fixtureNodes, nodeNames as n, runningGpuPod } from '../support/cluster.js'
 

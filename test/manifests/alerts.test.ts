@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { stringify } from 'yaml'
-import { root } from '../helpers/kustomize.js'
-import { alertRules, ruleFileContent } from '../helpers/promql.js'
+import { root } from '../support/kustomize.js'
+import { alertRules, ruleFileContent } from '../support/promql.js'
 
 // promtool comes from Debian's prometheus package (.ci/install-promtool.sh).
 // Its absence fails these tests: the rules must not land unchecked.

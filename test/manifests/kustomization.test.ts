@@ -11,7 +11,7 @@ import {
   patchTarget,
   readKustomization,
   root,
-} from '../helpers/kustomize.js'
+} from '../support/kustomize.js'
 
 // kubectl and kustomize are not available to CI: these checks stand in for
 // `kubectl kustomize` failing on a missing file or a patch with no target.

@@ -1,6 +1,6 @@
 import t from 'tap'
-import { alertRules, dashboardExpressions, metricNames } from '../helpers/promql.js'
-import { startServe } from '../helpers/serve-process.js'
+import { alertRules, dashboardExpressions, metricNames } from '../support/promql.js'
+import { startServe } from '../support/serve-process.js'
 
 /** Series from other exporters that the alerts read, and who exports them. */
 const externalMetrics: Record<string, string> = {

@@ -9,7 +9,7 @@ import {
   readDocuments,
   root,
   type Manifest,
-} from '../helpers/kustomize.js'
+} from '../support/kustomize.js'
 
 interface Rule {
   apiGroups?: string[]

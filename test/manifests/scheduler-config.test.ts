@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import t from 'tap'
 import { loadPolicyFile } from '../../src/policy/load.js'
-import { readDocuments, root } from '../helpers/kustomize.js'
+import { readDocuments, root } from '../support/kustomize.js'
 import {
   goDurationSeconds,
   isExtendedResourceName,
@@ -9,7 +9,7 @@ import {
   projectProblems,
   smallestPreferenceGap,
   upstreamProblems,
-} from '../helpers/scheduler-config.js'
+} from '../support/scheduler-config.js'
 
 const policy = loadPolicyFile(join(root, 'manifests/base/policy.yaml'))
 const shipped = [

@@ -1,6 +1,6 @@
 import t from 'tap'
-import { validateManifest } from '../helpers/k8s-schema.js'
-import { builtObjects, kustomizations, type Manifest } from '../helpers/kustomize.js'
+import { validateManifest } from '../support/k8s-schema.js'
+import { builtObjects, kustomizations, type Manifest } from '../support/kustomize.js'
 
 for (const dir of kustomizations) {
   t.test(`every object of ${dir} validates against its API schema`, async (t) => {

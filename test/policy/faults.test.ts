@@ -13,7 +13,7 @@ import { watchPolicy, type ReloadLog } from '../../src/policy/reload.js'
 import { PolicyStore } from '../../src/policy/store.js'
 import { buildApp } from '../../src/server/app.js'
 import { fixtureNodes, fixturePod, fullArgs } from '../support/fixtures.js'
-import { pollUntil } from '../helpers/poll.js'
+import { pollUntil } from '../support/poll.js'
 import { repoPath } from '../support/objects.js'
 
 const original = readFileSync(repoPath('policies/default.yaml'), 'utf8')

@@ -15,7 +15,7 @@ import { loadPolicyFile } from '../../src/policy/load.js'
 import { watchPolicy, type ReloadLog } from '../../src/policy/reload.js'
 import { PolicyStore } from '../../src/policy/store.js'
 import { repoPath } from '../support/objects.js'
-import { waitFor } from '../support/wait.js'
+import { pollUntil as waitFor } from '../support/poll.js'
 
 const original = readFileSync(repoPath('policies/default.yaml'), 'utf8')
 const renamed = original.replace('name: default', 'name: renamed')

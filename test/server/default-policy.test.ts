@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { StandInApiServer } from '../support/api-server.js'
 import { filterAndPrioritize, httpPoster, testApp, type Outcome } from '../support/app.js'
-import { startServe } from '../support/process.js'
-import { pollUntil } from '../helpers/poll.js'
+import { startServe } from '../support/serve-process.js'
+import { pollUntil } from '../support/poll.js'
 import { fixtureNodes, fixturePod, fullArgs, namesArgs } from '../support/fixtures.js'
 
 type Json = Record<string, any>
@@ -61,7 +61,7 @@ await api.start()
 for (const n of [...all, virtualGpu, intelFpga, liqo]) api.apply('nodes', n)
 const dir = mkdtempSync(join(tmpdir(), 'hx-table-'))
 writeFileSync(join(dir, 'kubeconfig'), api.kubeconfig())
-const plain = await startServe()
+const plain = await startServe([])
 const cached = await startServe(['--kubeconfig', join(dir, 'kubeconfig')])
 await pollUntil('the cache to sync', async () =>
   (await fetch(`${cached.url}/readyz`)).status === 200 ? true : undefined,

@@ -11,7 +11,7 @@ import { PolicyStore } from '../../src/policy/store.js'
 import { buildApp } from '../../src/server/app.js'
 import type { Limits } from '../../src/server/limits.js'
 import { jsonDepthExceeds } from '../../src/wire/depth.js'
-import { pollUntil } from '../helpers/poll.js'
+import { pollUntil } from '../support/poll.js'
 import { defaultPolicy } from '../support/app.js'
 import { fixtureNodes, fixturePod, fullArgs, namesArgs } from '../support/fixtures.js'
 

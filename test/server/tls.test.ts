@@ -19,8 +19,8 @@ import {
   type SecureContextTarget,
   type TlsFiles,
 } from '../../src/server/tls.js'
-import { makeCa, makeLeaf, type CertPair } from '../helpers/certs.js'
-import { pollUntil } from '../helpers/poll.js'
+import { makeCa, makeLeaf, type CertPair } from '../support/certs.js'
+import { pollUntil } from '../support/poll.js'
 import { fixtureNodes, fixturePod, fullArgs } from '../support/fixtures.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'hx-tls-'))

@@ -18,11 +18,15 @@ export interface ServeProcess {
 
 /**
  * Starts `node bin/hybrid-extender.js serve --host 127.0.0.1 --port 0 ...args`
- * from `cwd` (the repository by default) with no loader in NODE_OPTIONS, and
- * waits for its listening log lines.
+ * from `opts.cwd` (the repository by default) with `opts.env` added and no
+ * loader in NODE_OPTIONS, and waits for its listening log lines.
  */
-export async function startServe(args: string[], cwd = root): Promise<ServeProcess> {
-  const env = { ...process.env }
+export async function startServe(
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<ServeProcess> {
+  const cwd = opts.cwd ?? root
+  const env = { ...process.env, ...opts.env }
   delete env.NODE_OPTIONS
   const argv = ['bin/hybrid-extender.js', 'serve', '--host', '127.0.0.1', '--port', '0', ...args]
   const child = spawn(process.execPath, argv, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
