@@ -1,9 +1,4 @@
-const openBrace = 0x7b
-const openBracket = 0x5b
-const closeBrace = 0x7d
-const closeBracket = 0x5d
-const quote = 0x22
-const backslash = 0x5c
+import { BACKSLASH, LBRACE, LBRACKET, QUOTE, RBRACE, RBRACKET } from './bytes.js'
 
 /**
  * True when JSON text nests objects and arrays deeper than `maxDepth`
@@ -18,13 +13,13 @@ export function jsonDepthExceeds(buf: Uint8Array, maxDepth: number): boolean {
   for (let i = 0; i < buf.length; i++) {
     const c = buf[i]
     if (inString) {
-      if (c === backslash) i++
-      else if (c === quote) inString = false
-    } else if (c === quote) {
+      if (c === BACKSLASH) i++
+      else if (c === QUOTE) inString = false
+    } else if (c === QUOTE) {
       inString = true
-    } else if (c === openBrace || c === openBracket) {
+    } else if (c === LBRACE || c === LBRACKET) {
       if (++depth > maxDepth) return true
-    } else if (c === closeBrace || c === closeBracket) {
+    } else if (c === RBRACE || c === RBRACKET) {
       depth--
     }
   }

@@ -11,6 +11,7 @@
  * caller falls back to JSON.parse and the ordinary checks.
  */
 import { ExtenderError } from '../errors.js'
+import { BACKSLASH, COLON, COMMA, LBRACE, LBRACKET, QUOTE, RBRACE, RBRACKET } from './bytes.js'
 import { fold } from './decode.js'
 import { parseQuantity } from '../engine/quantity.js'
 import { readResourceList, type ResourceAmounts } from '../engine/resources.js'
@@ -57,15 +58,6 @@ const entryCost = 64
  * heap of 256 MiB.
  */
 export const defaultMaterialBudgetBytes = 48 * 1024 * 1024
-
-const QUOTE = 0x22
-const BACKSLASH = 0x5c
-const COMMA = 0x2c
-const COLON = 0x3a
-const LBRACE = 0x7b
-const RBRACE = 0x7d
-const LBRACKET = 0x5b
-const RBRACKET = 0x5d
 
 /** A key to look for, with its bytes for comparison without decoding. */
 interface Candidate {
