@@ -26,7 +26,10 @@ export function engineBench(rounds = 2000) {
   // Views built once, as the cluster cache keeps them.
   const nodes = syntheticNodes(5000).map((n) => nodeView(n))
   const rows = []
-  for (const [label, fixture] of [['steady pod', 'e02'], ['GPU job', 'e06']] as const) {
+  for (const [label, fixture] of [
+    ['steady pod', 'e02'],
+    ['GPU job', 'e06'],
+  ] as const) {
     const pod = podView(fixturePod(fixture))
     const r = timeIt(() => decide(pod, nodes, policy), rounds)
     rows.push({ scenario: `decide, 5000 nodes, ${label}`, ...r })

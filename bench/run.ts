@@ -51,7 +51,9 @@ async function load(url: string, body: Buffer): Promise<Run> {
 
 async function startBaseline(): Promise<ServeProcess> {
   const script = fileURLToPath(new URL('./baseline-server.ts', import.meta.url))
-  const child = spawn(process.execPath, ['--import', 'tsx', script, '0'], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, ['--import', 'tsx', script, '0'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout.on('data', (c: Buffer) => {
       const m = /"address":"([^"]+)"/.exec(c.toString())
@@ -69,8 +71,16 @@ async function startBaseline(): Promise<ServeProcess> {
 }
 
 function fullObject(count: number): Scenario {
-  const body = { Pod: fixturePod('e02'), Nodes: { metadata: {}, items: syntheticNodes(count) }, NodeNames: null }
-  return { name: `full-object, ${count} nodes`, body: Buffer.from(JSON.stringify(body)), serveArgs: [] }
+  const body = {
+    Pod: fixturePod('e02'),
+    Nodes: { metadata: {}, items: syntheticNodes(count) },
+    NodeNames: null,
+  }
+  return {
+    name: `full-object, ${count} nodes`,
+    body: Buffer.from(JSON.stringify(body)),
+    serveArgs: [],
+  }
 }
 
 /** Cluster size behind the names-only scenarios. */
@@ -104,7 +114,10 @@ async function startCluster(): Promise<{ kubeconfig: string; stop: () => void }>
 }
 
 function namesOnly(count: number, kubeconfig: string): Scenario {
-  const names = Array.from({ length: count }, (_, i) => (clusterNode(i).metadata as { name: string }).name)
+  const names = Array.from(
+    { length: count },
+    (_, i) => (clusterNode(i).metadata as { name: string }).name,
+  )
   const body = { Pod: fixturePod('e02'), Nodes: null, NodeNames: names }
   return {
     name: `names-only, ${count} candidates`,
@@ -115,7 +128,7 @@ function namesOnly(count: number, kubeconfig: string): Scenario {
 
 /** Waits until the service's cache has synced (`/readyz` answers 200). */
 async function untilReady(url: string): Promise<void> {
-  for (const deadline = Date.now() + 300_000; Date.now() < deadline; ) {
+  for (const deadline = Date.now() + 300_000; Date.now() < deadline;) {
     const res = await fetch(`${url}/readyz`).catch(() => undefined)
     if (res?.status === 200) return
     await new Promise((r) => setTimeout(r, 500))
@@ -126,7 +139,9 @@ async function untilReady(url: string): Promise<void> {
 const pad = (s: string | number, n: number) => String(s).padEnd(n)
 
 async function main() {
-  console.log(`machine: ${cpus()[0]?.model ?? 'unknown'} (${cpus().length} cores), node ${process.version}`)
+  console.log(
+    `machine: ${cpus()[0]?.model ?? 'unknown'} (${cpus().length} cores), node ${process.version}`,
+  )
   console.log(`each run: ${seconds} s, ${connections} connections`)
   console.log(`names-only scenarios: cache holding ${clusterNodes} nodes and ${clusterPods} pods\n`)
   console.log(

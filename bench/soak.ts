@@ -54,7 +54,7 @@ async function main() {
   const kubeconfig = api.writeKubeconfig(join(dir, 'kubeconfig'))
   const served = await startServe(['--kubeconfig', kubeconfig])
   const base = served.url
-  for (let ready = false; !ready; ) {
+  for (let ready = false; !ready;) {
     ready = (await fetch(`${base}/readyz`)).status === 200
     if (!ready) await new Promise((r) => setTimeout(r, 200))
   }
@@ -106,9 +106,11 @@ async function main() {
   await api.stop()
   rmSync(dir, { recursive: true, force: true })
 
-  console.log(`soak: ${seconds} s at ${rate} req/s over ${connections} connections, `
-    + `${nodeCount} nodes, ${n} pod changes; ${cpus()[0]?.model ?? 'cpu'} x${cpus().length}, `
-    + `Node.js ${process.version}`)
+  console.log(
+    `soak: ${seconds} s at ${rate} req/s over ${connections} connections, ` +
+      `${nodeCount} nodes, ${n} pod changes; ${cpus()[0]?.model ?? 'cpu'} x${cpus().length}, ` +
+      `Node.js ${process.version}`,
+  )
   console.log('\n| t (s) | RSS (MiB) | heap used (MiB) | event-loop p99 (ms) | pods cached |')
   console.log('|---:|---:|---:|---:|---:|')
   for (const s of samples) {
@@ -122,13 +124,13 @@ async function main() {
   const heapGrowth = median(last.map((s) => s.heapMiB)) / median(second.map((s) => s.heapMiB)) - 1
   const errors = result.errors + result.timeouts + result.non2xx
   console.log(
-    `\nrequests: ${result.requests.total} (${result.requests.average.toFixed(0)}/s), `
-      + `errors ${errors}, latency p50 ${result.latency.p50} ms p99 ${result.latency.p99} ms; `
-      + `exit code ${code}`,
+    `\nrequests: ${result.requests.total} (${result.requests.average.toFixed(0)}/s), ` +
+      `errors ${errors}, latency p50 ${result.latency.p50} ms p99 ${result.latency.p99} ms; ` +
+      `exit code ${code}`,
   )
   console.log(
-    `median RSS last third vs second third: ${(rssGrowth * 100).toFixed(1)} %, `
-      + `heap used: ${(heapGrowth * 100).toFixed(1)} %`,
+    `median RSS last third vs second third: ${(rssGrowth * 100).toFixed(1)} %, ` +
+      `heap used: ${(heapGrowth * 100).toFixed(1)} %`,
   )
   // Within 10 %: GC and allocator noise; more, sustained, is a leak to chase.
   const ok = rssGrowth < 0.1 && heapGrowth < 0.1 && errors === 0 && code === 0

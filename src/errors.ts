@@ -41,7 +41,11 @@ export class ExtenderError extends Error {
   readonly code: ErrorCode
   readonly problems: Problem[]
 
-  constructor(code: ErrorCode, message: string, opts: { problems?: Problem[]; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    opts: { problems?: Problem[]; cause?: unknown } = {},
+  ) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause })
     this.name = 'ExtenderError'
     this.code = code

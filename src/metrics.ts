@@ -29,7 +29,8 @@ export interface Metrics {
  */
 export function createMetrics(opts: { processMetrics?: boolean } = {}): Metrics {
   const registry = new Registry()
-  if (opts.processMetrics !== false) collectDefaultMetrics({ register: registry, prefix: metricPrefix })
+  if (opts.processMetrics !== false)
+    collectDefaultMetrics({ register: registry, prefix: metricPrefix })
   const registers = [registry]
   return {
     registry,

@@ -50,8 +50,9 @@ function selectorFits(spec: Json, node: NodeView): boolean {
   for (const [key, value] of Object.entries(selector)) {
     if (node.labels.get(key) !== value) return false
   }
-  const required = asObject(asObject(asObject(spec.affinity).nodeAffinity)
-    .requiredDuringSchedulingIgnoredDuringExecution)
+  const required = asObject(
+    asObject(asObject(spec.affinity).nodeAffinity).requiredDuringSchedulingIgnoredDuringExecution,
+  )
   const terms = asArray(required.nodeSelectorTerms).map(asObject)
   if (terms.length === 0) return true
   const label = (key: string) => node.labels.get(key)

@@ -193,7 +193,11 @@ function runCase(
     const want = [expect.best].flat().sort().join(', ') || 'none'
     const passing = decision.verdicts.filter((v) => v.outcome === 'pass')
     const top = Math.max(...passing.map((v) => v.score))
-    const got = passing.filter((v) => v.score === top).map((v) => v.node).sort().join(', ')
+    const got = passing
+      .filter((v) => v.score === top)
+      .map((v) => v.node)
+      .sort()
+      .join(', ')
     differ('best', want, got || 'none')
   }
   return diff

@@ -23,7 +23,9 @@ import type { Io } from './main.js'
  * The policy shipped with the package, used when `--policy` is not given.
  * Found from src/cli/ and dist/cli/ alike: both sit two levels below the root.
  */
-export const defaultPolicyPath = fileURLToPath(new URL('../../policies/default.yaml', import.meta.url))
+export const defaultPolicyPath = fileURLToPath(
+  new URL('../../policies/default.yaml', import.meta.url),
+)
 
 const help = `usage: hybrid-extender serve [options]
 

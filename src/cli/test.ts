@@ -18,11 +18,7 @@ exit status: 0 all cases pass, 1 some case fails or a file is bad,
 
 /** `hybrid-extender test DIR|FILE...` */
 export async function testCommand(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseFlags(
-    argv,
-    { help: { type: 'boolean', short: 'h' } },
-    true,
-  )
+  const { values, positionals } = parseFlags(argv, { help: { type: 'boolean', short: 'h' } }, true)
   if (values.help === true) {
     io.out(help)
     return 0
@@ -36,7 +32,9 @@ export async function testCommand(argv: string[], io: Io): Promise<number> {
   const files = positionals.flatMap(testFiles)
   if (files.length === 0) {
     // A mistyped directory in CI must not pass silently.
-    io.err(`hybrid-extender test: no policy test files (.yaml, .yml) in ${positionals.join(', ')}\n`)
+    io.err(
+      `hybrid-extender test: no policy test files (.yaml, .yml) in ${positionals.join(', ')}\n`,
+    )
     return 1
   }
   for (const file of files) {

@@ -193,8 +193,7 @@ function applyOverflow(
   trace: boolean,
 ): void {
   const load = figures?.load(plan.rule.pool, o.resource)
-  const share =
-    load === undefined || load.allocatable <= 0 ? 0 : load.requested / load.allocatable
+  const share = load === undefined || load.allocatable <= 0 ? 0 : load.requested / load.allocatable
   const limit = `${percent(o.threshold)} threshold`
   if (share >= o.threshold) {
     plan.score = o.score
@@ -317,7 +316,11 @@ function lacking(resource: string, wanted: number, total: number): Refusal {
   let refusal = byTotal.get(total)
   if (refusal === undefined) {
     const amounts = `pod requests ${formatAmount(wanted)}, node has ${formatAmount(total)}`
-    refusal = { code: 'insufficient-device', outcome: 'unresolvable', message: `insufficient ${resource}: ${amounts}` }
+    refusal = {
+      code: 'insufficient-device',
+      outcome: 'unresolvable',
+      message: `insufficient ${resource}: ${amounts}`,
+    }
     // Bounded: resource names and counts come from the policy's devices and real nodes.
     if (byTotal.size < 1_000) byTotal.set(total, refusal)
   }

@@ -92,11 +92,15 @@ function parse(text: string, source: string): Parsed {
 
   const at = (p: Problem) => locate(doc, lineCounter, p)
   if (!validate(data)) {
-    const problems = sortProblems((validate.errors ?? []).map((e) => ({ ...at(schemaProblem(e)), file: source })))
+    const problems = sortProblems(
+      (validate.errors ?? []).map((e) => ({ ...at(schemaProblem(e)), file: source })),
+    )
     throw new ExtenderError('HX_POLICY_SCHEMA', summary(source, problems), { problems })
   }
 
-  const referenceProblems = sortProblems(checkReferences(data).map((p) => ({ ...at(p), file: source })))
+  const referenceProblems = sortProblems(
+    checkReferences(data).map((p) => ({ ...at(p), file: source })),
+  )
   if (referenceProblems.length > 0) {
     throw new ExtenderError('HX_POLICY_REFERENCE', summary(source, referenceProblems), {
       problems: referenceProblems,
@@ -123,7 +127,10 @@ function schemaProblem(e: ErrorObject): Problem {
     case 'additionalProperties':
       return { path: `${e.instancePath}/${String(p.additionalProperty)}`, message: 'unknown key' }
     case 'required':
-      return { path: e.instancePath, message: `missing required key "${String(p.missingProperty)}"` }
+      return {
+        path: e.instancePath,
+        message: `missing required key "${String(p.missingProperty)}"`,
+      }
     case 'enum':
       return {
         path: e.instancePath,
@@ -151,7 +158,9 @@ function locate(doc: Document, lines: LineCounter, problem: Problem): Problem {
   let offset: number | undefined = rangeStart(node)
   for (const seg of segments) {
     if (isMap(node)) {
-      const pair = node.items.find((it) => isPair(it) && isScalar(it.key) && String(it.key.value) === seg)
+      const pair = node.items.find(
+        (it) => isPair(it) && isScalar(it.key) && String(it.key.value) === seg,
+      )
       if (pair === undefined) break
       offset = rangeStart(pair.key) ?? offset
       node = pair.value

@@ -1,4 +1,9 @@
-import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import Fastify, {
+  LogController,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify'
 import type { NodeSource } from '../cluster/source.js'
 import { ExtenderError } from '../errors.js'
 import type { Metrics } from '../metrics.js'
@@ -14,12 +19,7 @@ import {
 import { jsonDepthExceeds } from '../wire/depth.js'
 import { scanExtenderArgs } from '../wire/scan.js'
 import { answer, recordFilter } from './extender.js'
-import {
-  capConcurrency,
-  defaultLimits,
-  serverLimitOptions,
-  type Limits,
-} from './limits.js'
+import { capConcurrency, defaultLimits, serverLimitOptions, type Limits } from './limits.js'
 import {
   notReadyMessage,
   passFilter,
@@ -116,7 +116,8 @@ export function buildApp(opts: AppOptions): FastifyInstance {
       }
       if (body === undefined && maxDepth > 0 && jsonDepthExceeds(buf, maxDepth)) throw tooDeep()
       const parsed = body ?? (buf.length === 0 ? undefined : JSON.parse(buf.toString('utf8')))
-      if (typeof parsed === 'object' && parsed !== null && hasNoEscapes(buf)) plainBodies.add(parsed)
+      if (typeof parsed === 'object' && parsed !== null && hasNoEscapes(buf))
+        plainBodies.add(parsed)
       done(null, parsed)
     } catch (err) {
       if (err instanceof ExtenderError) return done(err, undefined)
@@ -139,7 +140,9 @@ export function buildApp(opts: AppOptions): FastifyInstance {
       return reply.code(413).send({ code: 'HX_REQUEST_TOO_LARGE', message: err.message })
     }
     if (err.statusCode !== undefined && err.statusCode < 500) {
-      return reply.code(err.statusCode).send({ code: err.code ?? 'HX_REQUEST_SHAPE', message: err.message })
+      return reply
+        .code(err.statusCode)
+        .send({ code: err.code ?? 'HX_REQUEST_SHAPE', message: err.message })
     }
     req.log.error({ err }, 'request failed')
     return reply.code(500).send({ code: 'HX_INTERNAL', message: 'internal error' })
@@ -173,7 +176,10 @@ export function buildApp(opts: AppOptions): FastifyInstance {
       const mode = { objects: args.nodes, names: args.nodes === null }
       payload = serializeFilterResult(filterResult(a.decision, mode, a.unknown))
       recordFilter(metrics, a)
-      metrics.requestNodes.observe({ verb: 'filter' }, a.decision.verdicts.length + a.unknown.length)
+      metrics.requestNodes.observe(
+        { verb: 'filter' },
+        a.decision.verdicts.length + a.unknown.length,
+      )
       req.log.debug({ pod: a.decision.pod, class: a.decision.podClass.name }, 'filter decided')
     } catch (err) {
       // kube-scheduler reports a filter Error only when the status is 200.
@@ -198,7 +204,10 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     const a = answer(args, opts.policy.current, opts.nodes)
     const payload = serializePriorities(a.decision, a.unknown, plainBodies.has(req.body as object))
     metrics.decisions.inc({ verb: 'prioritize', class: a.decision.podClass.name ?? 'none' })
-    metrics.requestNodes.observe({ verb: 'prioritize' }, a.decision.verdicts.length + a.unknown.length)
+    metrics.requestNodes.observe(
+      { verb: 'prioritize' },
+      a.decision.verdicts.length + a.unknown.length,
+    )
     countRequest(metrics, 'prioritize', 'ok', req)
     return reply.code(200).type(json).send(payload)
   }
@@ -209,7 +218,9 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   app.post('/*', (req, reply) => {
     const verb = verbOf(req.url)
     if (verb === undefined) {
-      return reply.code(404).send({ code: 'HX_NOT_FOUND', message: `no extender verb at ${req.url}` })
+      return reply
+        .code(404)
+        .send({ code: 'HX_NOT_FOUND', message: `no extender verb at ${req.url}` })
     }
     return handle(verb)(req, reply)
   })
@@ -228,7 +239,10 @@ export function buildApp(opts: AppOptions): FastifyInstance {
 
 function verbOf(url: string): Verb | undefined {
   const path = url.split('?')[0] ?? ''
-  const last = path.split('/').filter((s) => s !== '').pop()
+  const last = path
+    .split('/')
+    .filter((s) => s !== '')
+    .pop()
   return last === 'filter' || last === 'prioritize' ? last : undefined
 }
 

@@ -28,7 +28,8 @@ export function answer(
   const views: NodeView[] = []
   const unknown: Preverdict[] = []
   if (args.nodes !== null) {
-    for (const [name, object] of args.nodes) views.push(scannedNodeView(object) ?? nodeView(object, name))
+    for (const [name, object] of args.nodes)
+      views.push(scannedNodeView(object) ?? nodeView(object, name))
   } else {
     const message = source?.unknownNodeMessage ?? unknownNodeMessage
     // A repeated name counts once: known nodes are marked with this request,
@@ -74,7 +75,8 @@ export function recordFilter(metrics: Metrics, { decision, unknown }: Answer): v
   }
   for (const [pool, counts] of perPool) {
     for (const outcome of outcomes) {
-      if (counts[outcome] > 0) metrics.nodeVerdicts.inc({ class: cls, pool, outcome }, counts[outcome])
+      if (counts[outcome] > 0)
+        metrics.nodeVerdicts.inc({ class: cls, pool, outcome }, counts[outcome])
     }
   }
   for (const [reason, n] of reasons) metrics.rejections.inc({ reason }, n)

@@ -84,10 +84,7 @@ export function capConcurrency(
     if (max > 0 && inFlight >= max) {
       metrics.requests.inc({ verb, result: 'overloaded' })
       const message = `more than ${max} extender requests in flight; retry`
-      return reply
-        .code(503)
-        .header('retry-after', '1')
-        .send({ code: 'HX_OVERLOADED', message })
+      return reply.code(503).header('retry-after', '1').send({ code: 'HX_OVERLOADED', message })
     }
     inFlight++
     metrics.requestsInFlight.set(inFlight)

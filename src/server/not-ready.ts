@@ -15,7 +15,7 @@ export const notReadyModes: readonly NotReadyMode[] = ['fail', 'pass']
 
 /** The message of a `fail` answer (the pod's FailedScheduling event shows it). */
 export const notReadyMessage =
-  'HX_NOT_READY: the extender has not yet listed the cluster\'s nodes and pods; retry'
+  "HX_NOT_READY: the extender has not yet listed the cluster's nodes and pods; retry"
 
 /** True when this request names nodes the source cannot resolve yet. */
 export function waitsForCache(args: DecodedArgs, source: NodeSource | undefined): boolean {

@@ -27,7 +27,8 @@ export function fold(key: string): string {
 export function field(object: Json, name: string): unknown {
   const folded = fold(name)
   let found: unknown
-  for (const key of Object.keys(object)) if (key === name || fold(key) === folded) found = object[key]
+  for (const key of Object.keys(object))
+    if (key === name || fold(key) === folded) found = object[key]
   return found
 }
 

@@ -41,7 +41,13 @@ export function filterResult(
 
 /** An error reply for filter: kube-scheduler reports `Error` when the status is 200. */
 export function filterError(message: string): ExtenderFilterResult {
-  return { Nodes: null, NodeNames: null, FailedNodes: {}, FailedAndUnresolvableNodes: {}, Error: message }
+  return {
+    Nodes: null,
+    NodeNames: null,
+    FailedNodes: {},
+    FailedAndUnresolvableNodes: {},
+    Error: message,
+  }
 }
 
 function clampScore(score: number): number {
@@ -63,7 +69,9 @@ export function serializeFilterResult(result: ExtenderFilterResult): string | Bu
   items.forEach((item, i) => {
     if (i > 0) parts.push(comma)
     const span = rawSpanOf(item)
-    parts.push(span ? span.buffer.subarray(span.start, span.end) : Buffer.from(JSON.stringify(item)))
+    parts.push(
+      span ? span.buffer.subarray(span.start, span.end) : Buffer.from(JSON.stringify(item)),
+    )
   })
   const { Nodes: _, ...rest } = result
   parts.push(Buffer.from(`]},${JSON.stringify(rest).slice(1)}`))

@@ -35,7 +35,8 @@ export function scannedNodeView(node: unknown): NodeView | undefined {
 // Buffer's own UTF-8 decoder, without toString's argument handling: the
 // scanner decodes hundreds of thousands of short keys and values per body.
 const utf8Slice: (this: Buffer, start: number, end: number) => string =
-  (Buffer.prototype as unknown as { utf8Slice?: (start: number, end: number) => string }).utf8Slice ??
+  (Buffer.prototype as unknown as { utf8Slice?: (start: number, end: number) => string })
+    .utf8Slice ??
   function (this: Buffer, start: number, end: number) {
     return this.toString('utf8', start, end)
   }
@@ -65,7 +66,8 @@ interface Candidate {
   bytes: Buffer
 }
 
-const candidates = (...keys: string[]): Candidate[] => keys.map((text) => ({ text, bytes: Buffer.from(text) }))
+const candidates = (...keys: string[]): Candidate[] =>
+  keys.map((text) => ({ text, bytes: Buffer.from(text) }))
 
 /** The sections of a node the policy reads, and which of their fields. */
 const sectionKeys = candidates('metadata', 'spec', 'status')
@@ -80,7 +82,12 @@ type Json = Record<string, unknown>
 /** Sets an own property, as JSON.parse does, even for `__proto__`. */
 function setOwn(object: Json, key: string, value: unknown): void {
   if (key === '__proto__') {
-    Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true })
+    Object.defineProperty(object, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    })
   } else object[key] = value
 }
 
@@ -173,7 +180,16 @@ class Scanner {
       return i + 5
     }
     // " \ / b f n r t
-    if (c === 0x22 || c === 0x5c || c === 0x2f || c === 0x62 || c === 0x66 || c === 0x6e || c === 0x72 || c === 0x74) {
+    if (
+      c === 0x22 ||
+      c === 0x5c ||
+      c === 0x2f ||
+      c === 0x62 ||
+      c === 0x66 ||
+      c === 0x6e ||
+      c === 0x72 ||
+      c === 0x74
+    ) {
       return i + 1
     }
     throw giveUp
@@ -321,7 +337,9 @@ class Scanner {
     this.ws()
     this.expect(COLON)
     if (candidates === null || escaped) {
-      const key = escaped ? (JSON.parse(this.text(start, end)) as string) : this.text(start + 1, end - 1)
+      const key = escaped
+        ? (JSON.parse(this.text(start, end)) as string)
+        : this.text(start + 1, end - 1)
       return candidates === null ? key : candidates.find((c) => c.text === key)?.text
     }
     const length = end - start - 2
@@ -411,14 +429,17 @@ class Scanner {
       } else if (key === 'spec') {
         taints = undefined
         if (!isSection) return this.skipValue()
-        this.object(fieldKeys.spec!, (k) => (k === 'taints' ? (taints = this.parseValue()) : this.skipValue()))
+        this.object(fieldKeys.spec!, (k) =>
+          k === 'taints' ? (taints = this.parseValue()) : this.skipValue(),
+        )
       } else {
         allocatable = undefined
         capacity = undefined
         if (!isSection) return this.skipValue()
         this.object(fieldKeys.status!, (k) => {
           this.ws()
-          if (k === 'allocatable' && this.buf[this.pos] === LBRACE) return void (allocatable = this.amounts())
+          if (k === 'allocatable' && this.buf[this.pos] === LBRACE)
+            return void (allocatable = this.amounts())
           const at = this.pos
           this.skipValue()
           if (k === 'allocatable') allocatable = undefined
@@ -437,7 +458,9 @@ class Scanner {
       // Capacity only counts when there is no allocatable object, so it is parsed only then.
       allocatable:
         allocatable ??
-        (capacity === undefined ? new Map() : readResourceList(JSON.parse(this.text(capacity[0], capacity[1])))),
+        (capacity === undefined
+          ? new Map()
+          : readResourceList(JSON.parse(this.text(capacity[0], capacity[1])))),
     })
     raw.set(node, { buffer: this.buf, start, end: this.pos })
     return node
@@ -605,7 +628,11 @@ export function scanExtenderArgs(
     s.object(null, (key) => {
       // Only the "Nodes" key (any casing) is scanned node by node.
       const name = fold(key!)
-      setOwn(body, key!, name === 'nodes' ? s.nodeList() : name === 'nodenames' ? s.names() : s.parseValue())
+      setOwn(
+        body,
+        key!,
+        name === 'nodes' ? s.nodeList() : name === 'nodenames' ? s.names() : s.parseValue(),
+      )
     })
     s.ws()
     if (s.pos !== buf.length) return undefined
@@ -613,7 +640,10 @@ export function scanExtenderArgs(
   } catch (err) {
     if (err === giveUp || err instanceof SyntaxError) return undefined
     if (err === tooDeep) {
-      throw new ExtenderError('HX_REQUEST_TOO_DEEP', `request body nests deeper than ${maxDepth} levels`)
+      throw new ExtenderError(
+        'HX_REQUEST_TOO_DEEP',
+        `request body nests deeper than ${maxDepth} levels`,
+      )
     }
     if (err === tooMuch) {
       const message =

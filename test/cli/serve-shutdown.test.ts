@@ -76,9 +76,10 @@ t.test('SIGTERM finishes the request in flight, refuses new ones and exits 0', a
   const answer = await inFlight.response
   t.equal(answer.status, 200, 'the request in flight is answered')
   const reply = JSON.parse(answer.body)
-  t.same(reply.Nodes.items.map((n: { metadata: { name: string } }) => n.metadata.name), [
-    'worker-1',
-  ])
+  t.same(
+    reply.Nodes.items.map((n: { metadata: { name: string } }) => n.metadata.name),
+    ['worker-1'],
+  )
   t.equal(await exited, 0, 'exits 0')
   await pollUntil('the watches to close', () => (api.watchCount() === 0 ? true : undefined))
   t.pass('the cache closed its watches')

@@ -16,7 +16,12 @@ t.test('serve options default to the shipped policy, port 8888 and all addresses
 })
 
 t.test('bad serve flags are usage errors', async (t) => {
-  for (const argv of [['--port', 'http'], ['--port', '70000'], ['--nope'], ['--log-level', 'loud']]) {
+  for (const argv of [
+    ['--port', 'http'],
+    ['--port', '70000'],
+    ['--nope'],
+    ['--log-level', 'loud'],
+  ]) {
     t.throws(() => serveOptions(argv, {}), { code: 'HX_USAGE' }, argv.join(' '))
   }
 })
@@ -24,14 +29,29 @@ t.test('bad serve flags are usage errors', async (t) => {
 t.test('the real process answers filter and prioritize on its port', async (t) => {
   const served = await startServe([])
   t.teardown(() => served.stop())
-  t.ok(served.logs.some((l) => l.msg === 'policy loaded'), 'logs the policy it loaded')
+  t.ok(
+    served.logs.some((l) => l.msg === 'policy loaded'),
+    'logs the policy it loaded',
+  )
   const fx = fixtureNodes()
-  const body = JSON.stringify(fullArgs(fixturePod('e06'), [fx.worker, fx.gpu1, fx.gpu8, fx.virtual]))
+  const body = JSON.stringify(
+    fullArgs(fixturePod('e06'), [fx.worker, fx.gpu1, fx.gpu8, fx.virtual]),
+  )
   const headers = { 'content-type': 'application/json' }
-  const filter = await (await fetch(`${served.url}/filter`, { method: 'POST', body, headers })).json() as any
-  t.same(filter.Nodes.items.map((n: any) => n.metadata.name), ['gpu-node-small-1', 'gpu-node-a100-001'])
-  t.same(Object.keys(filter.FailedAndUnresolvableNodes).sort(), ['virtual-node-aci-linux', 'worker-1'])
-  const scores = await (await fetch(`${served.url}//prioritize`, { method: 'POST', body, headers })).json() as any
+  const filter = (await (
+    await fetch(`${served.url}/filter`, { method: 'POST', body, headers })
+  ).json()) as any
+  t.same(
+    filter.Nodes.items.map((n: any) => n.metadata.name),
+    ['gpu-node-small-1', 'gpu-node-a100-001'],
+  )
+  t.same(Object.keys(filter.FailedAndUnresolvableNodes).sort(), [
+    'virtual-node-aci-linux',
+    'worker-1',
+  ])
+  const scores = (await (
+    await fetch(`${served.url}//prioritize`, { method: 'POST', body, headers })
+  ).json()) as any
   const best = scores.reduce((a: any, b: any) => (b.Score > a.Score ? b : a))
   t.equal(best.Host, 'gpu-node-small-1')
   const metrics = await (await fetch(`${served.url}/metrics`)).text()
@@ -43,7 +63,10 @@ t.test('the real process answers filter and prioritize on its port', async (t) =
 t.test('the process refuses to start on an invalid policy and says where', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'hx-serve-'))
   const file = join(dir, 'bad.yaml')
-  writeFileSync(file, 'apiVersion: hybrid-scheduler.io/v1alpha1\nkind: PlacementPolicy\npools: []\nclasses: []\nextra: 1\n')
+  writeFileSync(
+    file,
+    'apiVersion: hybrid-scheduler.io/v1alpha1\nkind: PlacementPolicy\npools: []\nclasses: []\nextra: 1\n',
+  )
   const r = await runCli(['serve', '--policy', file, '--port', '0'])
   t.equal(r.code, 1)
   t.match(r.stderr, new RegExp(`${file}:3:\\d+: /pools`))

@@ -47,7 +47,9 @@ ${job}
   })
   const r = await run(['test', dir])
   t.equal(r.code, 1)
-  t.match(r.out, `FAIL ${join(dir, 'wrong.yaml')} › a Job is steady
+  t.match(
+    r.out,
+    `FAIL ${join(dir, 'wrong.yaml')} › a Job is steady
   class
     - steady
     + bursty
@@ -60,7 +62,8 @@ ${job}
   best
     - worker-1
     + virtual-node-aci-linux
-`)
+`,
+  )
   t.match(r.out, /^0 passed, 1 failed$/m)
 })
 
@@ -89,8 +92,7 @@ t.test('a file that is not a policy test file fails with its code', async (t) =>
 t.test('a test file naming an invalid policy fails with the policy error code', async (t) => {
   const dir = testDir(t, {
     'policy.yaml': 'apiVersion: hybrid-scheduler.io/v1alpha1\nkind: PlacementPolicy\n',
-    'uses-bad.yaml':
-      `policy: policy.yaml\nnodes: [${worker}]\ncases:\n  - name: x\n${job}\n    expect: {}\n`,
+    'uses-bad.yaml': `policy: policy.yaml\nnodes: [${worker}]\ncases:\n  - name: x\n${job}\n    expect: {}\n`,
   })
   const r = await run(['test', join(dir, 'uses-bad.yaml')])
   t.equal(r.code, 1)

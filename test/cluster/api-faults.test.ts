@@ -121,40 +121,61 @@ t.test('after each API fault the cache converges to the API server', async (t) =
   await converged('the first lists')
 
   const faults: [string, () => void | Promise<void>][] = [
-    ['5xx answers to lists and watches', () => {
-      server.failNext(8, 500)
-      server.cutWatches()
-    }],
-    ['watches dropped mid-event again and again', async () => {
-      for (let i = 0; i < 5; i++) {
-        churn(server)
+    [
+      '5xx answers to lists and watches',
+      () => {
+        server.failNext(8, 500)
         server.cutWatches()
-        await watching()
-      }
-    }],
+      },
+    ],
+    [
+      'watches dropped mid-event again and again',
+      async () => {
+        for (let i = 0; i < 5; i++) {
+          churn(server)
+          server.cutWatches()
+          await watching()
+        }
+      },
+    ],
     ['watch ERROR events with status 500', () => server.errorWatches(500)],
-    ['429 answers (API priority and fairness)', () => {
-      server.failNext(4, 429)
-      server.endWatches()
-    }],
-    ['history compacted while the watches were down (410 Gone)', () => {
-      server.cutWatches()
-      for (let i = 0; i < 30; i++) churn(server)
-      server.compact()
-    }],
-    ['watch requests that hang without an answer', () => {
-      server.hangNext(3)
-      server.cutWatches()
-    }],
-    ['slow answers, some beyond the request timeout', () => {
-      server.slowNext(4, 1500)
-      server.endWatches()
-    }],
-    ['an outage (connection refused), then recovery', async () => {
-      await server.down()
-      churn(server)
-      await server.up()
-    }],
+    [
+      '429 answers (API priority and fairness)',
+      () => {
+        server.failNext(4, 429)
+        server.endWatches()
+      },
+    ],
+    [
+      'history compacted while the watches were down (410 Gone)',
+      () => {
+        server.cutWatches()
+        for (let i = 0; i < 30; i++) churn(server)
+        server.compact()
+      },
+    ],
+    [
+      'watch requests that hang without an answer',
+      () => {
+        server.hangNext(3)
+        server.cutWatches()
+      },
+    ],
+    [
+      'slow answers, some beyond the request timeout',
+      () => {
+        server.slowNext(4, 1500)
+        server.endWatches()
+      },
+    ],
+    [
+      'an outage (connection refused), then recovery',
+      async () => {
+        await server.down()
+        churn(server)
+        await server.up()
+      },
+    ],
   ]
   for (const [what, fault] of faults) {
     await watching()

@@ -49,9 +49,7 @@ function byNode(d: Decision) {
 }
 
 t.test('overflow keeps the normal scores while the pool is below its threshold', async (t) => {
-  const cluster = staticNodeSource(nodes, [
-    pod('r1', { requests: { cpu: '5' }, nodeName: 'd1' }),
-  ])
+  const cluster = staticNodeSource(nodes, [pod('r1', { requests: { cpu: '5' }, nodeName: 'd1' })])
   const d = byNode(decide(podView(job('j')), views, policy, { cluster, trace: true }))
   t.equal(d.d1?.score, 10)
   t.equal(d.vk?.score, 5)
@@ -128,9 +126,7 @@ t.test('budgets are not enforced without cluster state', async (t) => {
 })
 
 t.test('a namespace override replaces the class rules for that namespace', async (t) => {
-  const d = byNode(
-    decide(podView(pod('p', { namespace: 'labs' })), views, policy, { trace: true }),
-  )
+  const d = byNode(decide(podView(pod('p', { namespace: 'labs' })), views, policy, { trace: true }))
   t.equal(d.vk?.score, 7)
   t.equal(d.vk?.rule, '/classes/1/overrides/0/pools/0')
   t.equal(d.d1?.code, 'pool-not-allowed')

@@ -34,16 +34,34 @@ t.test('sub-milli amounts round up to a milli, as Kubernetes does', async (t) =>
 })
 
 t.test('anything that is not a quantity reads as undefined', async (t) => {
-  for (const bad of ['', 'abc', '1.2.3', '1Ki5', '10 k', '1kk', 'Infinity', null, {}, [], true, NaN, Infinity, '1e400']) {
+  for (const bad of [
+    '',
+    'abc',
+    '1.2.3',
+    '1Ki5',
+    '10 k',
+    '1kk',
+    'Infinity',
+    null,
+    {},
+    [],
+    true,
+    NaN,
+    Infinity,
+    '1e400',
+  ]) {
     t.equal(parseQuantity(bad), undefined, JSON.stringify(bad))
   }
 })
 
-t.test('amounts print as integers when whole and with up to three decimals otherwise', async (t) => {
-  t.equal(formatAmount(8), '8')
-  t.equal(formatAmount(0.5), '0.5')
-  t.equal(formatAmount(1.25), '1.25')
-})
+t.test(
+  'amounts print as integers when whole and with up to three decimals otherwise',
+  async (t) => {
+    t.equal(formatAmount(8), '8')
+    t.equal(formatAmount(0.5), '0.5')
+    t.equal(formatAmount(1.25), '1.25')
+  },
+)
 
 t.test('amounts near an integer print without a trailing dot', async (t) => {
   const cases: [number, string][] = [

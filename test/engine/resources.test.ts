@@ -9,7 +9,9 @@ const c = (requests: Record<string, unknown>, extra: Record<string, unknown> = {
 const asObject = (m: Map<string, number>) => Object.fromEntries(m)
 
 t.test('requests of containers add up', async (t) => {
-  const spec = { containers: [c({ cpu: '500m', memory: '0.1G' }), c({ cpu: '500m', memory: '0.1G' })] }
+  const spec = {
+    containers: [c({ cpu: '500m', memory: '0.1G' }), c({ cpu: '500m', memory: '0.1G' })],
+  }
   t.same(asObject(effectiveRequests(spec)), { cpu: 1, memory: 2e8 })
 })
 
@@ -23,10 +25,7 @@ t.test('the largest init container wins when it exceeds the containers', async (
 
 t.test('native sidecars add to the containers and to later init containers', async (t) => {
   const spec = {
-    initContainers: [
-      c({ cpu: '1' }, { restartPolicy: 'Always' }),
-      c({ cpu: '2' }),
-    ],
+    initContainers: [c({ cpu: '1' }, { restartPolicy: 'Always' }), c({ cpu: '2' })],
     containers: [c({ cpu: '500m' })],
   }
   // containers 0.5 + sidecar 1 = 1.5; the init container runs beside the sidecar: 2 + 1 = 3.
@@ -46,7 +45,12 @@ t.test('pod overhead is added on top', async (t) => {
 
 t.test('a limit stands in for a missing request', async (t) => {
   const spec = {
-    containers: [{ name: 'c', resources: { limits: { 'nvidia.com/gpu': 8, cpu: '2' }, requests: { cpu: '1' } } }],
+    containers: [
+      {
+        name: 'c',
+        resources: { limits: { 'nvidia.com/gpu': 8, cpu: '2' }, requests: { cpu: '1' } },
+      },
+    ],
   }
   t.same(asObject(effectiveRequests(spec)), { 'nvidia.com/gpu': 8, cpu: 1 })
 })
@@ -57,7 +61,14 @@ t.test('a quantity of zero means the resource is not requested', async (t) => {
 })
 
 t.test('malformed parts are ignored rather than fatal', async (t) => {
-  for (const spec of [null, 'x', {}, { containers: 'x' }, { containers: [null, 1, { resources: 'x' }] }, { containers: [c({ cpu: 'lots' })] }]) {
+  for (const spec of [
+    null,
+    'x',
+    {},
+    { containers: 'x' },
+    { containers: [null, 1, { resources: 'x' }] },
+    { containers: [c({ cpu: 'lots' })] },
+  ]) {
     t.same(asObject(effectiveRequests(spec)), {}, JSON.stringify(spec))
   }
 })

@@ -19,13 +19,18 @@ t.test('a node without allocatable falls back to its capacity', async (t) => {
 t.test('a node with no labels, taints or status projects to empty parts', async (t) => {
   const v = nodeView({ metadata: { name: 'bare' } })
   t.same([v.labels.size, v.taints.length, v.allocatable.size], [0, 0, 0])
-  const odd = nodeView({ metadata: { name: 'odd', labels: { a: 1, b: 'x' } }, spec: { taints: [null, { value: 'v' }] } })
+  const odd = nodeView({
+    metadata: { name: 'odd', labels: { a: 1, b: 'x' } },
+    spec: { taints: [null, { value: 'v' }] },
+  })
   t.same([...odd.labels], [['b', 'x']])
   t.same(odd.taints, [])
 })
 
 t.test('label keys that shadow Object.prototype are plain keys', async (t) => {
-  const v = nodeView({ metadata: { name: 'n', labels: JSON.parse('{"__proto__":"x","constructor":"y"}') } })
+  const v = nodeView({
+    metadata: { name: 'n', labels: JSON.parse('{"__proto__":"x","constructor":"y"}') },
+  })
   t.equal(v.labels.get('__proto__'), 'x')
   t.equal(v.labels.get('constructor'), 'y')
   t.equal(nodeView({ metadata: { name: 'm' } }).labels.get('constructor'), undefined)
@@ -39,7 +44,10 @@ t.test('a pod projection reads owner kind, requests and host features', async (t
   t.equal(job.ownerKind, 'Job')
   t.equal(job.requests.get('nvidia.com/gpu'), 1)
   const bare = podView({ metadata: { name: 'p' } })
-  t.same([bare.ownerKind, bare.namespace, bare.requests.size, bare.features], [null, 'default', 0, []])
+  t.same(
+    [bare.ownerKind, bare.namespace, bare.requests.size, bare.features],
+    [null, 'default', 0, []],
+  )
 })
 
 t.test('the controlling owner reference wins over others', async (t) => {

@@ -64,7 +64,7 @@ for (const dir of kustomizations) {
   const deployment = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === account)
   if (deployment === undefined) continue
   t.test(`in ${dir} the extender's service account only reads nodes and pods`, async (t) => {
-    const spec = (deployment.spec as { template: { spec: { serviceAccountName?: string } } })
+    const spec = deployment.spec as { template: { spec: { serviceAccountName?: string } } }
     t.equal(spec.template.spec.serviceAccountName, account, 'the Deployment runs as it')
     checkRules(t as never, grantedRules(objects))
   })
@@ -87,6 +87,12 @@ t.test('the check refuses a role that writes or reads secrets', async (t) => {
       JSON.stringify(a) === JSON.stringify(b) ? undefined : failures.push(m),
   }
   checkRules(probe as never, grantedRules(objects))
-  t.ok(failures.some((m) => m.includes('secrets')), 'secrets refused')
-  t.ok(failures.some((m) => m.includes('verb create')), 'create refused')
+  t.ok(
+    failures.some((m) => m.includes('secrets')),
+    'secrets refused',
+  )
+  t.ok(
+    failures.some((m) => m.includes('verb create')),
+    'create refused',
+  )
 })

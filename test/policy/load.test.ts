@@ -19,8 +19,14 @@ function problemsOf(text: string): ExtenderError {
 t.test('the default policy loads with its pools and classes in order', async (t) => {
   const p = loadPolicyFile(defaultPolicyPath)
   t.equal(p.name, 'default')
-  t.same(p.pools.map((x) => x.name), ['virtual', 'accelerator', 'dedicated'])
-  t.same(p.classes.map((x) => x.name), ['node-agent', 'accelerator', 'bursty', 'steady'])
+  t.same(
+    p.pools.map((x) => x.name),
+    ['virtual', 'accelerator', 'dedicated'],
+  )
+  t.same(
+    p.classes.map((x) => x.name),
+    ['node-agent', 'accelerator', 'bursty', 'steady'],
+  )
   t.match(p.hash, /^[0-9a-f]{64}$/)
 })
 
@@ -64,7 +70,12 @@ t.test('scores outside 0..10 are refused', async (t) => {
 })
 
 t.test('a class naming a pool that does not exist is refused', async (t) => {
-  const err = problemsOf(defaultText.replace('- pool: virtual\n        score: 10', '- pool: serverless\n        score: 10'))
+  const err = problemsOf(
+    defaultText.replace(
+      '- pool: virtual\n        score: 10',
+      '- pool: serverless\n        score: 10',
+    ),
+  )
   t.equal(err.code, 'HX_POLICY_REFERENCE')
   t.equal(err.problems[0]?.path, '/classes/2/pools/0/pool')
   t.match(err.problems[0]?.message, /serverless/)
@@ -82,7 +93,9 @@ t.test('best fit on a virtual pool is refused: its capacity is not real', async 
 })
 
 t.test('duplicate names and an unknown default class are refused', async (t) => {
-  const text = defaultText.replace('defaultClass: steady', 'defaultClass: premium').replace('- name: bursty', '- name: steady')
+  const text = defaultText
+    .replace('defaultClass: steady', 'defaultClass: premium')
+    .replace('- name: bursty', '- name: steady')
   const err = problemsOf(text)
   const paths = err.problems.map((p) => p.path)
   t.ok(paths.includes('/defaultClass'))

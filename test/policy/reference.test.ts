@@ -13,7 +13,10 @@ t.test('every field of the policy schema carries a description', async (t) => {
   const fields = describedProperties(policySchema)
   t.ok(fields.length > 50, `${fields.length} fields found`)
   const missing = fields.filter((f) => typeof f.schema.description !== 'string')
-  t.same(missing.map((f) => f.path), [])
+  t.same(
+    missing.map((f) => f.path),
+    [],
+  )
 })
 
 t.test('the reference shows each field with its type, default and examples', async (t) => {

@@ -64,7 +64,10 @@ t.test('a ConfigMap symlink swap is picked up and swapped in', async (t) => {
   t.equal(await reloads(metrics, 'success'), 1)
   t.match(entries, [{ level: 'info', message: 'policy reloaded', fields: { name: 'renamed' } }])
   const info = await metrics.policyInfo.get()
-  t.same(info.values.map((v) => v.labels.hash), [store.current.hash])
+  t.same(
+    info.values.map((v) => v.labels.hash),
+    [store.current.hash],
+  )
 })
 
 t.test('an invalid version is refused, counted once and logged with line and path', async (t) => {

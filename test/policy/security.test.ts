@@ -68,8 +68,9 @@ t.test('__proto__ and constructor keys in a request are inert', async (t) => {
     t.equal(res.statusCode, 200, url)
   }
   const res = await app.inject({ method: 'POST', url: '/filter', payload: text })
-  t.same(res.json().Nodes.items.map((n: { metadata: { name: string } }) => n.metadata.name), [
-    'worker-1',
-  ])
+  t.same(
+    res.json().Nodes.items.map((n: { metadata: { name: string } }) => n.metadata.name),
+    ['worker-1'],
+  )
   t.equal(polluted(), undefined)
 })

@@ -55,14 +55,25 @@ t.test('a prioritize request of the wrong shape gets a 400', async (t) => {
 t.test('objects with missing optional parts and unknown fields are handled', async (t) => {
   const nodes = [
     { metadata: { name: 'bare' } },
-    { metadata: { name: 'numbers', labels: null }, status: { allocatable: { cpu: 4, 'nvidia.com/gpu': 2 } } },
-    { metadata: { name: 'extra', futureField: { x: 1 } }, spec: { taints: null }, status: null, other: [1] },
+    {
+      metadata: { name: 'numbers', labels: null },
+      status: { allocatable: { cpu: 4, 'nvidia.com/gpu': 2 } },
+    },
+    {
+      metadata: { name: 'extra', futureField: { x: 1 } },
+      spec: { taints: null },
+      status: null,
+      other: [1],
+    },
   ]
   const bareGpuPod = {
     metadata: { name: 'p', unknown: true },
     spec: { containers: [{ resources: { limits: { 'nvidia.com/gpu': 1 } } }], surprise: 'x' },
   }
-  for (const [label, p] of [['no spec', { metadata: {} }], ['GPU, numbers', bareGpuPod]] as const) {
+  for (const [label, p] of [
+    ['no spec', { metadata: {} }],
+    ['GPU, numbers', bareGpuPod],
+  ] as const) {
     const f = await post('/filter', fullArgs(p, nodes))
     t.equal(f.statusCode, 200, label)
     t.equal(f.json().Error, '', label)
@@ -70,7 +81,10 @@ t.test('objects with missing optional parts and unknown fields are handled', asy
     t.equal(pr.statusCode, 200, label)
   }
   const gpu = (await post('/filter', fullArgs(bareGpuPod, nodes))).json()
-  t.same(gpu.Nodes.items.map((n: any) => n.metadata.name), ['numbers'])
+  t.same(
+    gpu.Nodes.items.map((n: any) => n.metadata.name),
+    ['numbers'],
+  )
 })
 
 t.test('the filter reply echoes accepted node objects unchanged', async (t) => {
@@ -93,7 +107,11 @@ t.test('names-only requests get names back, and unknown names are failed as unkn
 
 t.test('without a node source every name is unknown to the extender', async (t) => {
   const { app } = testApp()
-  const res = await app.inject({ method: 'POST', url: '/filter', payload: namesArgs(pod, [fx.worker]) })
+  const res = await app.inject({
+    method: 'POST',
+    url: '/filter',
+    payload: namesArgs(pod, [fx.worker]),
+  })
   t.same(res.json().NodeNames, [])
   t.same(Object.keys(res.json().FailedNodes), ['worker-1'])
 })
@@ -161,7 +179,11 @@ t.test('probes answer', async (t) => {
 
 t.test('metrics count requests, decisions, verdicts, rejections and the policy', async (t) => {
   const { app } = testApp({ nodes: [fx.worker, fx.virtual, fx.gpu1] })
-  await app.inject({ method: 'POST', url: '/filter', payload: fullArgs(pod, [fx.worker, fx.virtual, fx.gpu1]) })
+  await app.inject({
+    method: 'POST',
+    url: '/filter',
+    payload: fullArgs(pod, [fx.worker, fx.virtual, fx.gpu1]),
+  })
   await app.inject({ method: 'POST', url: '/prioritize', payload: namesArgs(pod, [fx.worker]) })
   await app.inject({ method: 'POST', url: '/filter', payload: '{' })
   await app.inject({ method: 'POST', url: '/filter', payload: { Pod: pod, NodeNames: ['ghost'] } })
@@ -171,8 +193,14 @@ t.test('metrics count requests, decisions, verdicts, rejections and the policy',
   t.match(text, /hybrid_extender_requests_total\{verb="prioritize",result="ok"\} 1/)
   t.match(text, /hybrid_extender_request_duration_seconds_count\{verb="filter",result="ok"\} 2/)
   t.match(text, /hybrid_extender_decisions_total\{verb="filter",class="steady"\} 2/)
-  t.match(text, /hybrid_extender_node_verdicts_total\{class="steady",pool="dedicated",outcome="pass"\} 1/)
-  t.match(text, /hybrid_extender_node_verdicts_total\{class="steady",pool="accelerator",outcome="unresolvable"\} 1/)
+  t.match(
+    text,
+    /hybrid_extender_node_verdicts_total\{class="steady",pool="dedicated",outcome="pass"\} 1/,
+  )
+  t.match(
+    text,
+    /hybrid_extender_node_verdicts_total\{class="steady",pool="accelerator",outcome="unresolvable"\} 1/,
+  )
   t.match(text, /hybrid_extender_node_rejections_total\{reason="pool-not-allowed"\} 1/)
   t.match(text, /hybrid_extender_node_rejections_total\{reason="unknown-node"\} 1/)
   t.match(text, /hybrid_extender_policy_info\{name="default",hash="[0-9a-f]{64}"\} 1/)
@@ -193,20 +221,32 @@ t.test('large full-object bodies echo each accepted node as its original bytes',
     const text = texts[Number(name.slice(5))]!
     t.ok(res.body.includes(text), `${name} echoed byte for byte`)
   }
-  t.same(reply.Nodes.items, nodes.filter((n: any) => passed.includes(n.metadata.name)))
+  t.same(
+    reply.Nodes.items,
+    nodes.filter((n: any) => passed.includes(n.metadata.name)),
+  )
 })
 
-t.test('large bodies that are broken or of the wrong shape get the same answers as small ones', async (t) => {
-  const big = 'x'.repeat(70 * 1024)
-  const broken = await post('/filter', `{"Pod":{},"Nodes":{"items":[{"metadata":{"name":"${big}"}}]}`)
-  t.equal(broken.statusCode, 400)
-  t.equal(broken.json().code, 'HX_REQUEST_JSON')
-  const nameless = await post('/filter', `{"Pod":{},"Nodes":{"items":[{"metadata":{"nam":"${big}"}}]}}`)
-  t.match(nameless.json().Error, /Nodes\.items\[0\]\.metadata\.name/)
-  const noPod = await post('/prioritize', `{"Nodes":{"items":[{"metadata":{"name":"${big}"}}]}}`)
-  t.equal(noPod.statusCode, 400)
-  t.equal(noPod.json().code, 'HX_REQUEST_SHAPE')
-})
+t.test(
+  'large bodies that are broken or of the wrong shape get the same answers as small ones',
+  async (t) => {
+    const big = 'x'.repeat(70 * 1024)
+    const broken = await post(
+      '/filter',
+      `{"Pod":{},"Nodes":{"items":[{"metadata":{"name":"${big}"}}]}`,
+    )
+    t.equal(broken.statusCode, 400)
+    t.equal(broken.json().code, 'HX_REQUEST_JSON')
+    const nameless = await post(
+      '/filter',
+      `{"Pod":{},"Nodes":{"items":[{"metadata":{"nam":"${big}"}}]}}`,
+    )
+    t.match(nameless.json().Error, /Nodes\.items\[0\]\.metadata\.name/)
+    const noPod = await post('/prioritize', `{"Nodes":{"items":[{"metadata":{"name":"${big}"}}]}}`)
+    t.equal(noPod.statusCode, 400)
+    t.equal(noPod.json().code, 'HX_REQUEST_SHAPE')
+  },
+)
 
 t.test('a client that drops mid-upload is counted as aborted, not as a bad request', async (t) => {
   const { connect } = await import('node:net')
@@ -216,11 +256,13 @@ t.test('a client that drops mid-upload is counted as aborted, not as a bad reque
   const port = Number(new URL(address).port)
   const socket = connect(port, '127.0.0.1')
   await new Promise((resolve) => socket.once('connect', resolve))
-  socket.write('POST /filter HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"Pod":')
+  socket.write(
+    'POST /filter HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"Pod":',
+  )
   await new Promise((resolve) => setTimeout(resolve, 100))
   socket.destroy()
   let text = ''
-  for (const deadline = Date.now() + 20_000; Date.now() < deadline; ) {
+  for (const deadline = Date.now() + 20_000; Date.now() < deadline;) {
     text = (await app.inject('/metrics')).body
     if (/result="aborted"/.test(text)) break
     await new Promise((resolve) => setTimeout(resolve, 50))
@@ -232,7 +274,10 @@ t.test('a client that drops mid-upload is counted as aborted, not as a bad reque
 t.test('bodies that would fill the heap are refused with 413 before they are built', async (t) => {
   // Names-only: parsed in full, so bounded in size (5,000 names are ~100 KiB).
   const labels = Object.fromEntries(Array.from({ length: 1_000_000 }, (_, i) => [`k${i}`, 'v']))
-  const names = await post('/filter', { Pod: { metadata: { name: 'p', labels } }, NodeNames: ['worker-1'] })
+  const names = await post('/filter', {
+    Pod: { metadata: { name: 'p', labels } },
+    NodeNames: ['worker-1'],
+  })
   t.equal(names.statusCode, 413)
   t.equal(names.json().code, 'HX_REQUEST_TOO_LARGE')
   // Node objects: only what the policy reads is built, and that is budgeted.

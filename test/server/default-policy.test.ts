@@ -30,7 +30,11 @@ intelFpga.status.allocatable = {
   'fpga.intel.com/af-d8424dc4a4a3c413f89e433683f9040b': '2',
 }
 /** A virtual node recognised by its taint only. */
-const taintOnlyVirtual = { metadata: { name: 'vk-taint-only' }, spec: { taints: [{ key: 'virtual-kubelet.io/provider', value: 'x', effect: 'NoSchedule' }] }, status: { allocatable: { cpu: '1k' } } }
+const taintOnlyVirtual = {
+  metadata: { name: 'vk-taint-only' },
+  spec: { taints: [{ key: 'virtual-kubelet.io/provider', value: 'x', effect: 'NoSchedule' }] },
+  status: { allocatable: { cpu: '1k' } },
+}
 /** A Liqo virtual node that advertises GPUs: the virtual pool is checked first. */
 const liqo = {
   metadata: { name: 'liqo-remote', labels: { 'liqo.io/type': 'virtual-node' } },
@@ -76,19 +80,32 @@ const modes = ['full', 'names', 'real process, full', 'real process, names'] as 
 for (const mode of modes) {
   const run = async (pod: Json, nodes: Json[]): Promise<Outcome> => {
     const body = mode.endsWith('full') ? fullArgs(pod, nodes) : namesArgs(pod, nodes)
-    if (mode === 'real process, full') return filterAndPrioritize(httpPoster(plain.url), body, names(nodes))
-    if (mode === 'real process, names') return filterAndPrioritize(httpPoster(cached.url), body, names(nodes))
+    if (mode === 'real process, full')
+      return filterAndPrioritize(httpPoster(plain.url), body, names(nodes))
+    if (mode === 'real process, names')
+      return filterAndPrioritize(httpPoster(cached.url), body, names(nodes))
     const { app } = testApp({ nodes: [...nodes, virtualGpu, intelFpga, liqo] })
     return filterAndPrioritize(app, body, names(nodes))
   }
 
   t.test(`${mode}`, async (t) => {
     t.test('steady pods use dedicated and virtual nodes, never accelerator nodes', async (t) => {
-      for (const [label, pod] of [['ReplicaSet', steadyPod()], ['no owner', bareSteadyPod()]] as const) {
+      for (const [label, pod] of [
+        ['ReplicaSet', steadyPod()],
+        ['no owner', bareSteadyPod()],
+      ] as const) {
         const o = await run(pod, all)
-        t.same(o.passed.sort(), names([fx.worker, worker2, fx.virtual, taintOnlyVirtual]).sort(), label)
+        t.same(
+          o.passed.sort(),
+          names([fx.worker, worker2, fx.virtual, taintOnlyVirtual]).sort(),
+          label,
+        )
         for (const n of [fx.gpu8, fx.gpu1, fx.fpga, fx.mig]) {
-          t.match(o.unresolvable[name(n)], /accelerator.*not allowed.*steady/, `${label}: ${name(n)}`)
+          t.match(
+            o.unresolvable[name(n)],
+            /accelerator.*not allowed.*steady/,
+            `${label}: ${name(n)}`,
+          )
         }
       }
     })
@@ -98,7 +115,10 @@ for (const mode of modes) {
       const dedicated = [o.scores[name(fx.worker)]!, o.scores[name(worker2)]!]
       const virtual = [o.scores[name(fx.virtual)]!, o.scores[name(taintOnlyVirtual)]!]
       t.ok(Math.min(...dedicated) > Math.max(...virtual), JSON.stringify(o.scores))
-      t.ok(Math.min(...dedicated) - Math.max(...virtual) >= 5, 'the gap holds against in-tree plugins')
+      t.ok(
+        Math.min(...dedicated) - Math.max(...virtual) >= 5,
+        'the gap holds against in-tree plugins',
+      )
     })
 
     t.test('StatefulSet pods are steady too', async (t) => {
@@ -125,14 +145,23 @@ for (const mode of modes) {
         t.match(o.unresolvable[name(n)], /nvidia\.com\/gpu.*requests 1.*has 0/, name(n))
       }
       t.ok(o.scores[name(fx.gpu1)]! > o.scores[name(fx.gpu8)]!, 'one free GPU is the tighter fit')
-      t.ok(o.scores[name(fx.gpu8)]! > o.scores[name(virtualGpu)]!, 'accelerator machines above virtual')
+      t.ok(
+        o.scores[name(fx.gpu8)]! > o.scores[name(virtualGpu)]!,
+        'accelerator machines above virtual',
+      )
     })
 
-    t.test('a pod asking for more GPUs than a node has gets both counts in the reason', async (t) => {
-      const o = await run(fixturePod('e04'), [fx.gpu8, fx.gpu1])
-      t.same(o.passed, [name(fx.gpu8)])
-      t.match(o.unresolvable[name(fx.gpu1)], /insufficient nvidia\.com\/gpu: pod requests 8, node has 1/)
-    })
+    t.test(
+      'a pod asking for more GPUs than a node has gets both counts in the reason',
+      async (t) => {
+        const o = await run(fixturePod('e04'), [fx.gpu8, fx.gpu1])
+        t.same(o.passed, [name(fx.gpu8)])
+        t.match(
+          o.unresolvable[name(fx.gpu1)],
+          /insufficient nvidia\.com\/gpu: pod requests 8, node has 1/,
+        )
+      },
+    )
 
     t.test('a virtual node advertising GPUs is still virtual', async (t) => {
       const o = await run(steadyPod(), [liqo, fx.worker])
@@ -153,7 +182,10 @@ for (const mode of modes) {
     t.test('MIG pods fit only nodes with that MIG profile', async (t) => {
       const o = await run(fixturePod('e17'), all)
       t.same(o.passed, [name(fx.mig)])
-      t.match(o.unresolvable[name(fx.gpu8)], /nvidia\.com\/mig-1g\.10gb: pod requests 1, node has 0/)
+      t.match(
+        o.unresolvable[name(fx.gpu8)],
+        /nvidia\.com\/mig-1g\.10gb: pod requests 1, node has 0/,
+      )
     })
 
     t.test('DaemonSet pods go to every machine but not to virtual nodes', async (t) => {
@@ -167,7 +199,10 @@ for (const mode of modes) {
       delete plain.spec.volumes
       delete plain.spec.containers[0].securityContext
       const p = await run(plain, [fx.worker, fx.virtual])
-      t.match(p.unresolvable[name(fx.virtual)], /pool virtual is not allowed for workload class node-agent/)
+      t.match(
+        p.unresolvable[name(fx.virtual)],
+        /pool virtual is not allowed for workload class node-agent/,
+      )
     })
 
     const features: [string, (pod: Json) => void][] = [
@@ -179,23 +214,32 @@ for (const mode of modes) {
       ['privileged', (p) => (p.spec.containers[1].securityContext = { privileged: true })],
     ]
     for (const [feature, apply] of features) {
-      t.test(`a steady pod using ${feature} stays off virtual nodes, with the feature named`, async (t) => {
-        const pod = steadyPod()
-        apply(pod)
-        const o = await run(pod, [fx.worker, fx.virtual, taintOnlyVirtual])
-        t.same(o.passed, [name(fx.worker)])
-        t.match(o.unresolvable[name(fx.virtual)], new RegExp(`cannot run pods that use ${feature}`))
-        t.match(o.unresolvable[name(taintOnlyVirtual)], new RegExp(feature))
-      })
+      t.test(
+        `a steady pod using ${feature} stays off virtual nodes, with the feature named`,
+        async (t) => {
+          const pod = steadyPod()
+          apply(pod)
+          const o = await run(pod, [fx.worker, fx.virtual, taintOnlyVirtual])
+          t.same(o.passed, [name(fx.worker)])
+          t.match(
+            o.unresolvable[name(fx.virtual)],
+            new RegExp(`cannot run pods that use ${feature}`),
+          )
+          t.match(o.unresolvable[name(taintOnlyVirtual)], new RegExp(feature))
+        },
+      )
     }
 
-    t.test('a bursty GPU-free pod using hostPath keeps its class minus virtual nodes', async (t) => {
-      const pod = burstyPod()
-      pod.spec.volumes = [{ name: 'h', hostPath: { path: '/data' } }]
-      const o = await run(pod, [fx.worker, fx.virtual, fx.gpu1])
-      t.same(o.passed, [name(fx.worker)])
-      t.match(o.unresolvable[name(fx.gpu1)], /not allowed for workload class bursty/)
-    })
+    t.test(
+      'a bursty GPU-free pod using hostPath keeps its class minus virtual nodes',
+      async (t) => {
+        const pod = burstyPod()
+        pod.spec.volumes = [{ name: 'h', hostPath: { path: '/data' } }]
+        const o = await run(pod, [fx.worker, fx.virtual, fx.gpu1])
+        t.same(o.passed, [name(fx.worker)])
+        t.match(o.unresolvable[name(fx.gpu1)], /not allowed for workload class bursty/)
+      },
+    )
 
     t.test('the class annotation overrides the class the pod would match', async (t) => {
       const pod = steadyPod()
@@ -204,14 +248,17 @@ for (const mode of modes) {
       t.ok(o.scores[name(fx.virtual)]! > o.scores[name(fx.worker)]!, JSON.stringify(o.scores))
     })
 
-    t.test('an unknown class name in the annotation turns down every node, naming it', async (t) => {
-      const pod = steadyPod()
-      pod.metadata.annotations = { 'hybrid-scheduler.io/workload-class': 'gold-tier' }
-      const o = await run(pod, all)
-      t.same(o.passed, [])
-      t.same(Object.keys(o.unresolvable).sort(), names(all).sort())
-      for (const reason of Object.values(o.unresolvable)) t.match(reason, /"gold-tier"/)
-      t.ok(Object.values(o.scores).every((s) => s === 0))
-    })
+    t.test(
+      'an unknown class name in the annotation turns down every node, naming it',
+      async (t) => {
+        const pod = steadyPod()
+        pod.metadata.annotations = { 'hybrid-scheduler.io/workload-class': 'gold-tier' }
+        const o = await run(pod, all)
+        t.same(o.passed, [])
+        t.same(Object.keys(o.unresolvable).sort(), names(all).sort())
+        for (const reason of Object.values(o.unresolvable)) t.match(reason, /"gold-tier"/)
+        t.ok(Object.values(o.scores).every((s) => s === 0))
+      },
+    )
   })
 }

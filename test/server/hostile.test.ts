@@ -35,7 +35,8 @@ type Json = any
 function paths(value: Json, prefix: (string | number)[] = [], out: (string | number)[][] = []) {
   out.push(prefix)
   if (value !== null && typeof value === 'object' && prefix.length < 12) {
-    for (const key of Object.keys(value)) paths(value[key], [...prefix, Array.isArray(value) ? Number(key) : key], out)
+    for (const key of Object.keys(value))
+      paths(value[key], [...prefix, Array.isArray(value) ? Number(key) : key], out)
   }
   return out
 }
@@ -59,7 +60,23 @@ function deleteAt(doc: Json, path: (string | number)[]): Json {
 }
 
 const weird = fc.oneof(
-  fc.constantFrom(null, true, false, 0, -1, 1e308, -1e308, 2 ** 53 + 1, 1.5, '', '0', '-1', 'Infinity', [], {}),
+  fc.constantFrom(
+    null,
+    true,
+    false,
+    0,
+    -1,
+    1e308,
+    -1e308,
+    2 ** 53 + 1,
+    1.5,
+    '',
+    '0',
+    '-1',
+    'Infinity',
+    [],
+    {},
+  ),
   fc.string({ unit: 'binary', maxLength: 40 }),
   fc.string({ minLength: 1, maxLength: 3 }).map((s) => s.repeat(50_000)),
   fc.jsonValue({ maxDepth: 4 }),
@@ -73,15 +90,25 @@ const weird = fc.oneof(
 
 /** Serialises with the mutation applied to the text itself, when there is one. */
 const textMutation = fc.oneof(
-  fc.record({ kind: fc.constant('truncate' as const), at: fc.double({ min: 0, max: 1, noNaN: true }) }),
-  fc.record({ kind: fc.constant('duplicate-key' as const), key: fc.constantFrom('Pod', 'Nodes', 'NodeNames', 'pod', 'NODES') }),
+  fc.record({
+    kind: fc.constant('truncate' as const),
+    at: fc.double({ min: 0, max: 1, noNaN: true }),
+  }),
+  fc.record({
+    kind: fc.constant('duplicate-key' as const),
+    key: fc.constantFrom('Pod', 'Nodes', 'NodeNames', 'pod', 'NODES'),
+  }),
   fc.record({ kind: fc.constant('none' as const) }),
 )
 
 const caseArb = fc.record({
   seed: fc.nat(seeds.length - 1),
   ops: fc.array(
-    fc.record({ op: fc.constantFrom('set', 'delete'), at: fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }), value: weird }),
+    fc.record({
+      op: fc.constantFrom('set', 'delete'),
+      at: fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }),
+      value: weird,
+    }),
     { minLength: 1, maxLength: 3 },
   ),
   text: textMutation,
@@ -98,7 +125,8 @@ function render(c: any): string {
   }
   let text = JSON.stringify(doc) ?? ''
   if (c.text.kind === 'truncate') text = text.slice(0, Math.floor(c.text.at * text.length))
-  if (c.text.kind === 'duplicate-key' && text.startsWith('{')) text = `{"${c.text.key}":{"x":1},${text.slice(1)}`
+  if (c.text.kind === 'duplicate-key' && text.startsWith('{'))
+    text = `{"${c.text.key}":{"x":1},${text.slice(1)}`
   return text
 }
 
@@ -118,7 +146,8 @@ function sentNames(text: string): Set<string> {
       if (key.toLowerCase() === 'nodes') {
         objects.clear()
         hasNodes = v !== null && v !== undefined
-        if (v && Array.isArray(v.items)) for (const n of v.items) objects.add(String(n?.metadata?.name))
+        if (v && Array.isArray(v.items))
+          for (const n of v.items) objects.add(String(n?.metadata?.name))
       }
     }
   } catch {
@@ -135,7 +164,8 @@ t.test('mutated requests never get a 5xx and every reply keeps the invariants', 
       const headers = { 'content-type': 'application/json' }
       const res = await target.inject({ method: 'POST', url: c.verb, payload: text, headers })
       if (res.statusCode >= 500) throw new Error(`${res.statusCode}: ${res.body.slice(0, 300)}`)
-      if (res.body === "") throw new Error(`empty ${res.statusCode} reply to ${c.verb} ${text.slice(0, 200)}`)
+      if (res.body === '')
+        throw new Error(`empty ${res.statusCode} reply to ${c.verb} ${text.slice(0, 200)}`)
       if (res.statusCode === 400) {
         const body = res.json()
         if (!/^HX_/.test(body.code)) throw new Error(`400 without a code: ${res.body}`)
@@ -147,7 +177,8 @@ t.test('mutated requests never get a 5xx and every reply keeps the invariants', 
       if (c.verb.endsWith('prioritize')) {
         const hosts = new Set<string>()
         for (const { Host, Score } of reply) {
-          if (!Number.isInteger(Score) || Score < 0 || Score > 10) throw new Error(`bad score ${Score}`)
+          if (!Number.isInteger(Score) || Score < 0 || Score > 10)
+            throw new Error(`bad score ${Score}`)
           if (hosts.has(Host) || !sent.has(Host)) throw new Error(`bad host ${Host}`)
           hosts.add(Host)
         }
@@ -155,10 +186,17 @@ t.test('mutated requests never get a 5xx and every reply keeps the invariants', 
         return
       }
       if (reply.Error !== '') return
-      const passed: string[] = reply.Nodes ? reply.Nodes.items.map((n: Json) => n.metadata.name) : reply.NodeNames
-      const all = [...passed, ...Object.keys(reply.FailedNodes), ...Object.keys(reply.FailedAndUnresolvableNodes)]
+      const passed: string[] = reply.Nodes
+        ? reply.Nodes.items.map((n: Json) => n.metadata.name)
+        : reply.NodeNames
+      const all = [
+        ...passed,
+        ...Object.keys(reply.FailedNodes),
+        ...Object.keys(reply.FailedAndUnresolvableNodes),
+      ]
       if (new Set(all).size !== all.length) throw new Error('a node appears twice')
-      if (all.length !== sent.size || !all.every((n) => sent.has(n))) throw new Error('reply is not the input set')
+      if (all.length !== sent.size || !all.every((n) => sent.has(n)))
+        throw new Error('reply is not the input set')
     }),
     { numRuns: runs },
   )
@@ -182,6 +220,13 @@ t.test('arbitrary bytes, invalid UTF-8 included, never get a 5xx', async (t) => 
 })
 
 t.test('the service still answers correctly after the hostile run', async (t) => {
-  const res = await app.inject({ method: 'POST', url: '/filter', payload: fullArgs(fixturePod('e02'), [fx.worker]) })
-  t.same(res.json().Nodes.items.map((n: Json) => n.metadata.name), ['worker-1'])
+  const res = await app.inject({
+    method: 'POST',
+    url: '/filter',
+    payload: fullArgs(fixturePod('e02'), [fx.worker]),
+  })
+  t.same(
+    res.json().Nodes.items.map((n: Json) => n.metadata.name),
+    ['worker-1'],
+  )
 })

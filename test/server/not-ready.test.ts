@@ -71,7 +71,10 @@ t.test('in pass mode, names-only requests before the cache is ready', async (t) 
   t.test('give every node the same score', async (t) => {
     const res = await post('/prioritize', namesArgs(pod, nodes))
     t.equal(res.statusCode, 200)
-    t.same(res.json(), names.map((Host) => ({ Host, Score: 0 })))
+    t.same(
+      res.json(),
+      names.map((Host) => ({ Host, Score: 0 })),
+    )
   })
 })
 

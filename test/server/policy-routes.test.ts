@@ -9,8 +9,9 @@ import { PolicyStore } from '../../src/policy/store.js'
 import { buildApp } from '../../src/server/app.js'
 import { fixturePath, repoPath } from '../support/objects.js'
 
-const nodes = ['a01-vk-node-aci-virtual-node.yaml', 'd01-worker-node-plain-kubeadm.yaml']
-  .flatMap((f) => nodesIn(readObjects(fixturePath(f))))
+const nodes = ['a01-vk-node-aci-virtual-node.yaml', 'd01-worker-node-plain-kubeadm.yaml'].flatMap(
+  (f) => nodesIn(readObjects(fixturePath(f))),
+)
 const job = firstPod(readObjects(fixturePath('e06-job-gpu-1x-tolerate-gpu-taint.yaml')), 'e06')
 const deployment = readObjects(fixturePath('e02-deployment-vk-burst-hpa-online-store.yaml'))
 const steady = firstPod(deployment, 'e02')

@@ -15,8 +15,13 @@ export function testApp(opts: { nodes?: unknown[]; source?: NodeSource } = {}): 
   metrics: Metrics
 } {
   const metrics = createMetrics({ processMetrics: false })
-  const source = opts.source ?? (opts.nodes === undefined ? undefined : staticNodeSource(opts.nodes))
-  const app = buildApp({ policy: new PolicyStore(defaultPolicy(), metrics), metrics, nodes: source })
+  const source =
+    opts.source ?? (opts.nodes === undefined ? undefined : staticNodeSource(opts.nodes))
+  const app = buildApp({
+    policy: new PolicyStore(defaultPolicy(), metrics),
+    metrics,
+    nodes: source,
+  })
   return { app, metrics }
 }
 
@@ -45,7 +50,11 @@ export const httpPoster =
   (base: string): Poster =>
   async (url, body) => {
     const headers = { 'content-type': 'application/json' }
-    const res = await fetch(`${base}${url}`, { method: 'POST', body: JSON.stringify(body), headers })
+    const res = await fetch(`${base}${url}`, {
+      method: 'POST',
+      body: JSON.stringify(body),
+      headers,
+    })
     return { statusCode: res.status, body: await res.text() }
   }
 

@@ -9,7 +9,12 @@ const zones = ['zone-a', 'zone-b', 'zone-c']
 function conditions(i: number) {
   const at = '2026-11-30T10:00:00Z'
   return [
-    ['MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'],
+    [
+      'MemoryPressure',
+      'False',
+      'KubeletHasSufficientMemory',
+      'kubelet has sufficient memory available',
+    ],
     ['DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'],
     ['PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'],
     ['Ready', 'True', 'KubeletReady', `kubelet is posting ready status. AppArmor enabled (${i})`],
@@ -48,7 +53,11 @@ export function syntheticNode(i: number): Record<string, unknown> {
     'topology.kubernetes.io/region': 'region-1',
     'topology.kubernetes.io/zone': zones[i % 3] as string,
   }
-  if (gpu) Object.assign(labels, { 'nvidia.com/gpu.product': 'A100-SXM4-40GB', 'nvidia.com/gpu.count': '8' })
+  if (gpu)
+    Object.assign(labels, {
+      'nvidia.com/gpu.product': 'A100-SXM4-40GB',
+      'nvidia.com/gpu.count': '8',
+    })
   if (virtual) labels.type = 'virtual-kubelet'
   const allocatable: Record<string, string> = virtual
     ? { cpu: '10k', memory: '4Ti', pods: '5k' }
@@ -102,4 +111,5 @@ export function syntheticNode(i: number): Record<string, unknown> {
 }
 
 /** `count` synthetic nodes. */
-export const syntheticNodes = (count: number) => Array.from({ length: count }, (_, i) => syntheticNode(i))
+export const syntheticNodes = (count: number) =>
+  Array.from({ length: count }, (_, i) => syntheticNode(i))

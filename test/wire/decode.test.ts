@@ -24,7 +24,7 @@ t.test('keys match in any casing, the last of equal keys winning', async (t) => 
   const c = decodeExtenderArgs({ Pod: pod, Nodes: { ITEMS: [{ metadata: { name: 'n' } }] } })
   t.same([...(c.nodes?.keys() ?? [])], ['n'])
   // Go folds the long s (U+017F) onto "s".
-  const d = decodeExtenderArgs({ Pod: pod, NodeName\u017f: ['z'] })
+  const d = decodeExtenderArgs({ Pod: pod, NodeNameſ: ['z'] })
   t.same(d.nodeNames, ['z'])
 })
 
@@ -51,6 +51,10 @@ t.test('wrong shapes are refused with a message naming the field', async (t) => 
     [{ Pod: pod, NodeNames: ['a', 3] }, /NodeNames\[1\]/],
   ]
   for (const [body, message] of cases) {
-    t.throws(() => decodeExtenderArgs(body), { code: 'HX_REQUEST_SHAPE', message }, JSON.stringify(body))
+    t.throws(
+      () => decodeExtenderArgs(body),
+      { code: 'HX_REQUEST_SHAPE', message },
+      JSON.stringify(body),
+    )
   }
 })

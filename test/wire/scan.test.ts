@@ -35,7 +35,8 @@ function disagreement(buf: Buffer): string {
   }
   const scanned = scanExtenderArgs(buf)
   const isObject = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
-  if (!valid || !isObject) return scanned === undefined ? '' : 'scanner accepted what JSON.parse refuses'
+  if (!valid || !isObject)
+    return scanned === undefined ? '' : 'scanner accepted what JSON.parse refuses'
   if (scanned === undefined) return 'scanner refused a valid JSON object'
   const a = decodeOrError(parsed)
   const b = decodeOrError(scanned)
@@ -48,7 +49,8 @@ function disagreement(buf: Buffer): string {
   if (JSON.stringify(x.nodeNames) !== JSON.stringify(y.nodeNames)) return 'node names differ'
   if ((x.nodes === null) !== (y.nodes === null)) return 'node presence differs'
   if (x.nodes === null || y.nodes === null) return ''
-  if (JSON.stringify([...x.nodes.keys()]) !== JSON.stringify([...y.nodes.keys()])) return 'node order differs'
+  if (JSON.stringify([...x.nodes.keys()]) !== JSON.stringify([...y.nodes.keys()]))
+    return 'node order differs'
   for (const [name, full] of x.nodes) {
     const reduced = y.nodes.get(name)
     const expected = comparable(nodeView(full, name))
@@ -67,14 +69,19 @@ const nodeArb = fc.record(
   {
     metadata: fc.record(
       {
-        name: fc.oneof(fc.string({ minLength: 1, unit: 'binary' }), fc.constantFrom('n1', 'n2', 'n1')),
+        name: fc.oneof(
+          fc.string({ minLength: 1, unit: 'binary' }),
+          fc.constantFrom('n1', 'n2', 'n1'),
+        ),
         labels: fc.oneof(fc.dictionary(fc.string({ unit: 'binary' }), fc.string()), fc.jsonValue()),
         annotations: fc.dictionary(fc.string(), fc.string({ unit: 'binary' })),
       },
       { requiredKeys: [] },
     ),
     spec: fc.oneof(
-      fc.record({ taints: fc.array(fc.record({ key: fc.string(), value: fc.string(), effect: fc.string() })) }),
+      fc.record({
+        taints: fc.array(fc.record({ key: fc.string(), value: fc.string(), effect: fc.string() })),
+      }),
       fc.jsonValue(),
     ),
     status: fc.oneof(
@@ -98,7 +105,10 @@ const bodyArb = fc.record(
     Pod: fc.oneof(fc.jsonValue(), fc.record({ metadata: fc.record({ name: fc.string() }) })),
     Nodes: fc.oneof(
       fc.constant(null),
-      fc.record({ metadata: fc.jsonValue(), items: fc.array(nodeArb, { maxLength: 6 }) }, { requiredKeys: [] }),
+      fc.record(
+        { metadata: fc.jsonValue(), items: fc.array(nodeArb, { maxLength: 6 }) },
+        { requiredKeys: [] },
+      ),
       fc.jsonValue(),
     ),
     NodeNames: fc.oneof(fc.constant(null), fc.array(fc.string()), fc.jsonValue()),
@@ -123,11 +133,16 @@ t.test('agrees with JSON.parse on generated requests, any whitespace', async (t)
 t.test('agrees with JSON.parse on requests with one byte changed, added or removed', async (t) => {
   const base = JSON.stringify({
     Pod: fixturePod('e06'),
-    Nodes: { metadata: {}, items: [syntheticNode(3), { metadata: { name: 'x\u00e9\ud83d\ude00"\\' } }] },
+    Nodes: {
+      metadata: {},
+      items: [syntheticNode(3), { metadata: { name: 'x\u00e9\ud83d\ude00"\\' } }],
+    },
     NodeNames: null,
   })
   const buf = Buffer.from(base)
-  const alphabet = [...'{}[]",:\\/ \t\n0123456789-+.eEtrufalsn\u0000\u001f'].map((c) => c.charCodeAt(0))
+  const alphabet = [...'{}[]",:\\/ \t\n0123456789-+.eEtrufalsn\u0000\u001f'].map((c) =>
+    c.charCodeAt(0),
+  )
   fc.assert(
     fc.property(
       fc.nat(buf.length - 1),
@@ -137,7 +152,11 @@ t.test('agrees with JSON.parse on requests with one byte changed, added or remov
         const mutated =
           op === 'delete'
             ? Buffer.concat([buf.subarray(0, at), buf.subarray(at + 1)])
-            : Buffer.concat([buf.subarray(0, at), Buffer.from([byte]), buf.subarray(op === 'insert' ? at : at + 1)])
+            : Buffer.concat([
+                buf.subarray(0, at),
+                Buffer.from([byte]),
+                buf.subarray(op === 'insert' ? at : at + 1),
+              ])
         const d = disagreement(mutated)
         if (d !== '') throw new Error(`${d} at ${at} (${op} ${byte})`)
         return true
@@ -202,6 +221,10 @@ t.test('deep nesting costs no stack', async (t) => {
 t.test('the fixture nodes and synthetic nodes decode exactly', async (t) => {
   const fx = fixtureNodes()
   const items = [...Object.values(fx), syntheticNode(3), syntheticNode(7), syntheticNode(8)]
-  const text = JSON.stringify({ Pod: fixturePod('e02'), Nodes: { metadata: {}, items }, NodeNames: null })
+  const text = JSON.stringify({
+    Pod: fixturePod('e02'),
+    Nodes: { metadata: {}, items },
+    NodeNames: null,
+  })
   t.equal(disagreement(Buffer.from(text)), '')
 })
