@@ -36,7 +36,7 @@ const itemsKey = Buffer.from('"items"')
 const plainBodies = new WeakSet<object>()
 
 /** Largest body parsed in full with JSON.parse (bodies without node objects). */
-export const maxParsedBodyBytes = 8 * 1024 * 1024
+export const maxParsedBodyBytes = 4 * 1024 * 1024
 
 /** Default request body limit: 5,000 full Node objects are about 20 MiB. */
 export const defaultBodyLimitBytes = defaultLimits.maxBodyBytes
@@ -115,7 +115,8 @@ export function buildApp(opts: AppOptions): FastifyInstance {
         throw new ExtenderError('HX_REQUEST_JSON', 'request body is not a valid JSON object')
       }
       if (body === undefined && maxDepth > 0 && jsonDepthExceeds(buf, maxDepth)) throw tooDeep()
-      const parsed = body ?? (buf.length === 0 ? undefined : JSON.parse(buf.toString('utf8')))
+      if (buf.length === 0) throw new ExtenderError('HX_REQUEST_JSON', 'request body is empty')
+      const parsed = body ?? JSON.parse(buf.toString('utf8'))
       if (typeof parsed === 'object' && parsed !== null && hasNoEscapes(buf))
         plainBodies.add(parsed)
       done(null, parsed)

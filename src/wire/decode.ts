@@ -35,6 +35,18 @@ export function field(object: Json, name: string): unknown {
 const shape = (message: string) => new ExtenderError('HX_REQUEST_SHAPE', message)
 
 /**
+ * Most candidate nodes one request may name. kube-scheduler sends at most
+ * every node of the cluster (Kubernetes is tested to 5,000); the bound keeps
+ * one request's work and reply size in proportion.
+ */
+export const maxCandidateNodes = 20_000
+
+function tooMany(count: number): ExtenderError {
+  const message = `request names ${count} nodes; at most ${maxCandidateNodes} are answered per request`
+  return new ExtenderError('HX_REQUEST_TOO_LARGE', message)
+}
+
+/**
  * Checks and decodes a parsed ExtenderArgs body. Throws HX_REQUEST_SHAPE,
  * naming the offending field, when it is not one.
  */
@@ -50,6 +62,7 @@ export function decodeExtenderArgs(body: unknown): DecodedArgs {
     if (!isObject(rawNodes)) throw shape('Nodes must be a NodeList object or null')
     const items = field(rawNodes, 'items')
     if (!Array.isArray(items)) throw shape('Nodes.items must be a list of Node objects')
+    if (items.length > maxCandidateNodes) throw tooMany(items.length)
     nodes = new Map()
     items.forEach((item, i) => {
       const name = isObject(item) && isObject(item.metadata) ? item.metadata.name : undefined
@@ -63,6 +76,7 @@ export function decodeExtenderArgs(body: unknown): DecodedArgs {
   let nodeNames: string[] | null = null
   if (rawNames !== null && rawNames !== undefined) {
     if (!Array.isArray(rawNames)) throw shape('NodeNames must be a list of strings or null')
+    if (rawNames.length > maxCandidateNodes) throw tooMany(rawNames.length)
     for (let i = 0; i < rawNames.length; i++) {
       const name: unknown = rawNames[i]
       if (typeof name !== 'string' || name === '') {

@@ -33,7 +33,6 @@ t.test('a filter request of the wrong shape gets 200 with Error set', async (t) 
     { Pod: {} },
     'null',
     '"text"',
-    '',
   ]
   for (const body of bodies) {
     const res = await post('/filter', body)
@@ -42,6 +41,25 @@ t.test('a filter request of the wrong shape gets 200 with Error set', async (t) 
     t.match(reply.Error, /^HX_REQUEST_SHAPE: /)
     t.same([reply.Nodes, reply.NodeNames, reply.FailedNodes], [null, null, {}])
   }
+})
+
+t.test('an empty body is not JSON, on both verbs', async (t) => {
+  for (const url of ['/filter', '/prioritize']) {
+    const res = await post(url, '')
+    t.equal(res.statusCode, 400, url)
+    t.equal(res.json().code, 'HX_REQUEST_JSON', url)
+  }
+})
+
+t.test('more candidates than one request may hold are refused with a code', async (t) => {
+  const names = Array.from({ length: 20_001 }, (_, i) => `n-${i}`)
+  const f = await post('/filter', { Pod: pod, NodeNames: names })
+  t.match(f.json().Error, /^HX_REQUEST_TOO_LARGE: request names 20001 nodes/)
+  t.equal((await post('/prioritize', { Pod: pod, NodeNames: names })).statusCode, 413)
+  // Many tiny node objects weigh on the decoder's budget too.
+  const tiny = Array.from({ length: 60_000 }, (_, i) => ({ metadata: { name: `n${i}` } }))
+  const objects = await post('/filter', fullArgs(pod, tiny))
+  t.equal(objects.statusCode, 413)
 })
 
 t.test('a prioritize request of the wrong shape gets a 400', async (t) => {
