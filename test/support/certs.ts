@@ -2,6 +2,9 @@ import { execFileSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
+/** openssl arguments for a fresh P-256 key without a passphrase. */
+const newKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes']
+
 /** Paths of a PEM certificate and its key. */
 export interface CertPair {
   cert: string
@@ -22,11 +25,7 @@ export function makeCa(dir: string, name: string): CertPair {
     [
       'req',
       '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
+      ...newKey,
       '-keyout',
       pair.key,
       '-out',
@@ -63,24 +62,7 @@ export function makeLeaf(
       ? 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n'
       : 'extendedKeyUsage=clientAuth\n'
   writeFileSync(ext, extensions)
-  openssl(
-    [
-      'req',
-      '-new',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      pair.key,
-      '-out',
-      csr,
-      '-subj',
-      `/CN=${name}`,
-    ],
-    dir,
-  )
+  openssl(['req', '-new', ...newKey, '-keyout', pair.key, '-out', csr, '-subj', `/CN=${name}`], dir)
   serial += 1
   openssl(
     [

@@ -1,18 +1,17 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { parse } from 'yaml'
 import { ClusterCache, type ClusterCacheOptions } from '../../src/cluster/cache.js'
 import { clusterConnection } from '../../src/cluster/kubeconfig.js'
 import type { StandInApiServer } from './api-server.js'
+import { fixtureDocs } from './fixtures.js'
+import { pollUntil } from './poll.js'
 
 type Json = Record<string, unknown>
 
-const fixtures = new URL('../fixtures/', import.meta.url)
-
 /** A fixture file's object (YAML or JSON). */
 export function fixture(file: string): Json {
-  return parse(readFileSync(new URL(file, fixtures), 'utf8')) as Json
+  return fixtureDocs(file)[0] as Json
 }
 
 /** The shared fixture nodes: virtual, two GPU nodes (8 and 1 GPUs), FPGA, plain worker. */
@@ -65,11 +64,7 @@ export async function waitFor(
   check: () => boolean,
   timeoutMs = 30_000,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
+  await pollUntil(what, () => (check() ? true : undefined), timeoutMs, 20)
 }
 
 /** Fast retries for tests: failures are retried within a fraction of a second. */

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { parseAllDocuments } from 'yaml'
+import { firstPod } from '../../src/cli/objects.js'
 
 /** Directory of the copied fixture objects (see test/fixtures/INDEX.md). */
 export const fixtureDir = new URL('../fixtures/', import.meta.url)
@@ -27,43 +28,13 @@ export function fixtureObject(prefix: string, kind: string): Json {
 /** A fixture Node object. */
 export const fixtureNode = (prefix: string): Json => fixtureObject(prefix, 'Node')
 
-/** The kind kube-scheduler sees as a pod's owner for each workload kind. */
-const ownerOf: Record<string, string> = {
-  Deployment: 'ReplicaSet',
-  Job: 'Job',
-  CronJob: 'Job',
-  DaemonSet: 'DaemonSet',
-  StatefulSet: 'StatefulSet',
-}
-
 /**
- * The Pod kube-scheduler would receive for a fixture workload: the template's
- * metadata and spec, with the owner reference its controller sets. A fixture
- * that is a Pod already is returned as is.
+ * The Pod kube-scheduler would receive for a fixture workload (its template
+ * with the owner reference its controller sets), through the same
+ * conversion the CLI uses. A fixture that is a Pod already is returned as is.
  */
 export function fixturePod(prefix: string): Json {
-  const docs = fixtureDocs(prefix)
-  const bare = docs.find((d) => d.kind === 'Pod')
-  if (bare !== undefined) {
-    return { ...structuredClone(bare), metadata: { namespace: 'default', ...bare.metadata } }
-  }
-  const workload = docs.find((d) => ownerOf[d.kind] !== undefined)
-  if (workload === undefined) throw new Error(`no workload in fixture ${prefix}`)
-  const template =
-    workload.kind === 'CronJob' ? workload.spec.jobTemplate.spec.template : workload.spec.template
-  const ownerKind = ownerOf[workload.kind] as string
-  const name = workload.metadata.name as string
-  return structuredClone({
-    metadata: {
-      name: `${name}-x7k2p`,
-      namespace: workload.metadata.namespace ?? 'default',
-      labels: template.metadata?.labels ?? {},
-      annotations: template.metadata?.annotations ?? {},
-      ownerReferences: [{ apiVersion: 'v1', kind: ownerKind, name, uid: 'u-1', controller: true }],
-    },
-    spec: template.spec,
-    status: { phase: 'Pending' },
-  })
+  return structuredClone(firstPod(fixtureDocs(prefix), prefix))
 }
 
 /** The fixture nodes the tests use, by role. */
