@@ -16,8 +16,7 @@ import {
   serializeFilterResult,
   serializePriorities,
 } from '../wire/encode.js'
-import { jsonDepthExceeds } from '../wire/depth.js'
-import { scanExtenderArgs } from '../wire/scan.js'
+import { readBody } from './body.js'
 import { answer, recordFilter } from './extender.js'
 import { capConcurrency, defaultLimits, serverLimitOptions, type Limits } from './limits.js'
 import {
@@ -30,13 +29,8 @@ import {
 import type { HttpsOptions } from './tls.js'
 import { registerPolicyRoutes } from './policy-routes.js'
 
-const itemsKey = Buffer.from('"items"')
-
 /** Parsed bodies whose text had no escapes (their names need none either). */
 const plainBodies = new WeakSet<object>()
-
-/** Largest body parsed in full with JSON.parse (bodies without node objects). */
-export const maxParsedBodyBytes = 4 * 1024 * 1024
 
 /** Default request body limit: 5,000 full Node objects are about 20 MiB. */
 export const defaultBodyLimitBytes = defaultLimits.maxBodyBytes
@@ -91,39 +85,14 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => {
     const buf = body as Buffer
-    const maxDepth = limits.maxJsonDepth
-    const tooDeep = () =>
-      new ExtenderError('HX_REQUEST_TOO_DEEP', `request body nests deeper than ${maxDepth} levels`)
     try {
-      // Node objects ("items") go through the fast decoder, which skips what
-      // the policy does not read; names-only bodies parse faster with
-      // JSON.parse. The decoder gives up on anything but a JSON object, and
-      // JSON.parse then names the problem or hands the value to the checks.
-      const objects = buf.indexOf(itemsKey) >= 0
-      if (!objects && buf.length > maxParsedBodyBytes) {
-        // JSON.parse builds the whole body: past this size an object of
-        // millions of keys could exhaust the heap. Names-only bodies for
-        // 5,000 nodes are about 100 KiB.
-        const message = `a request body without node objects may be at most ${maxParsedBodyBytes} bytes`
-        throw new ExtenderError('HX_REQUEST_TOO_LARGE', message)
-      }
-      // The node decoder checks nesting as it goes; a body parsed whole is
-      // checked first (it is small: see maxParsedBodyBytes).
-      const body = objects ? scanExtenderArgs(buf, undefined, maxDepth) : undefined
-      if (body === undefined && buf.length > maxParsedBodyBytes) {
-        // Too big to build whole just to find where it goes wrong.
-        throw new ExtenderError('HX_REQUEST_JSON', 'request body is not a valid JSON object')
-      }
-      if (body === undefined && maxDepth > 0 && jsonDepthExceeds(buf, maxDepth)) throw tooDeep()
-      if (buf.length === 0) throw new ExtenderError('HX_REQUEST_JSON', 'request body is empty')
-      const parsed = body ?? JSON.parse(buf.toString('utf8'))
-      if (typeof parsed === 'object' && parsed !== null && hasNoEscapes(buf))
+      const parsed = readBody(buf, limits.maxJsonDepth)
+      if (typeof parsed === 'object' && parsed !== null && hasNoEscapes(buf)) {
         plainBodies.add(parsed)
+      }
       done(null, parsed)
     } catch (err) {
-      if (err instanceof ExtenderError) return done(err, undefined)
-      const message = `request body is not valid JSON: ${(err as Error).message}`
-      done(new ExtenderError('HX_REQUEST_JSON', message, { cause: err }), undefined)
+      done(err as Error, undefined)
     }
   })
 
@@ -157,9 +126,6 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     warned = true
     req.log.warn({ mode: notReadyMode }, 'names-only request before the cluster cache is ready')
   }
-
-  const handle = (verb: Verb) => (req: FastifyRequest, reply: FastifyReply) =>
-    verb === 'filter' ? filter(req, reply) : prioritize(req, reply)
 
   const filter = (req: FastifyRequest, reply: FastifyReply) => {
     let payload: string | Buffer
@@ -223,7 +189,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
         .code(404)
         .send({ code: 'HX_NOT_FOUND', message: `no extender verb at ${req.url}` })
     }
-    return handle(verb)(req, reply)
+    return verb === 'filter' ? filter(req, reply) : prioritize(req, reply)
   })
 
   app.get('/metrics', async (_req, reply) => {
